@@ -109,11 +109,12 @@ def main(argv=None):
     reg.add_argument("--seed", type=int, default=0)
     reg.add_argument("--only", nargs="*", help="run and compare only these notebooks")
     reg.add_argument("--update", action="store_true",
-                     help="write the run's metrics as the new references (after an intended change)")
+                     help="after an intended change: run the float and seed variants too and "
+                          "write values and measured tolerances as the new references")
     reg.add_argument("--keep", action="store_true",
-                     help="reuse the trained model of the last regression run (notebooks only)")
+                     help="reuse the trained models of the last regression runs (notebooks only)")
     reg.add_argument("--use-run", default="",
-                     help="compare (or --update from) this existing run folder instead of running")
+                     help="compare this existing run folder instead of running the series")
     args = parser.parse_args(argv)
     try:
         if args.command == "run":

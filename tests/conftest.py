@@ -37,11 +37,19 @@ def celeba_dir():
 def series_run(celeba_dir, isolated_folders):
     """The whole notebook series executed once with papermill (smoke profile).
 
+    It runs in **another numeric environment than the references were made in**
+    (:func:`aelatent.regress.changed_numeric_environment`: one intra-op thread
+    where the references used TensorFlow's default), which changes float
+    rounding the way another CPU does. So ``make test`` checks on every machine
+    that the committed references hold beyond the machine that wrote them.
     Returns the run folder; each notebook's test reads its metrics from there.
     """
+    from aelatent import regress
     from aelatent.runner import run_series
 
-    folder, _ = run_series("smoke", celeba_dir, "", 0)
+    references = regress.reference_dir("smoke", celeba_dir, 0)
+    with regress.numeric_environment(regress.changed_numeric_environment(references)):
+        folder, _ = run_series("smoke", celeba_dir, "", 0)
     return folder
 
 
