@@ -20,11 +20,19 @@ made from several runs (``--update``, ``make regress-update``):
 Each key's tolerance comes from what was seen (:func:`derive_entry`): ``spread``
 is the largest deviation of a float variant from the reference run,
 ``seed_spread`` the same for the seed variants. The tolerance is
-``max(TOLERANCE_FACTOR * spread, floor)`` with a small floor per kind of number
-(:func:`tolerance_floor`). True invariants (sizes, counts of images) stay exact.
-A key that float rounding alone moves by half as much as a new seed does
-measures noise: it is recorded with ``"regressed": false`` and the reason, shown
-in every report, and never fails a run.
+``max(TOLERANCE_FACTOR * spread, SEED_SHARE * seed_spread, floor)`` with a small
+floor per kind of number (:func:`tolerance_floor`). True invariants (sizes,
+counts of images) stay exact. A key that float rounding alone moves by a
+quarter (``NOISE_RATIO``) of what a new seed does measures noise: it is recorded
+with ``"regressed": false`` and the reason, shown in every report, and never
+fails a run.
+
+Why these numbers: with one float variant held out, four times the spread of
+the others missed 13 to 30 of 380 keys, because deviations of two variants can
+differ fivefold; on a CPU without AVX-512 a few keys moved as far as half a
+seed's change (issue H). Half the seed spread as a lower bound closes both gaps
+and still fails a new seed, one epoch fewer or a planted bug
+(``tests/test_planted_changes.py``).
 
 A reference folder holds::
 
@@ -73,7 +81,9 @@ FAILING = ("outside", "missing", "no reference", "not run", "source")
 #: Tolerance = TOLERANCE_FACTOR x the largest deviation seen among the float variants.
 TOLERANCE_FACTOR = 4.0
 #: A key whose float spread reaches this share of its seed spread measures noise.
-NOISE_RATIO = 0.5
+NOISE_RATIO = 0.25
+#: ... and a regressed key's tolerance is at least this share of its seed spread.
+SEED_SHARE = 0.5
 
 
 class RegressionFailed(AelatentError):
@@ -177,7 +187,8 @@ def tolerance_floor(kind, value):
 
     - ``count``: 1, or 0.2 % of the count when that is larger;
     - ``fraction`` (rates, shares, accuracies in [0, 1]): 0.02;
-    - ``float``: 0.1 % of the value plus 1e-6;
+    - ``float``: 0.1 % of the value plus 1e-4 (values that are zero but for
+      rounding, such as the distance of the centre from itself, move by 1e-5);
     - ``invariant``: 0.
 
     The floors only matter where the variants happened to agree; they sit far
@@ -189,7 +200,7 @@ def tolerance_floor(kind, value):
         return float(max(1, math.ceil(0.002 * abs(value))))
     if kind == "fraction":
         return 0.02
-    return 1e-3 * abs(value) + 1e-6
+    return 1e-3 * abs(value) + 1e-4
 
 
 def _spread(value, others):
@@ -227,17 +238,16 @@ def derive_entry(key, value, float_values, seed_values=()):
             return {**entry, "abs": 0, "derived": "invariant: fixed by configuration and data"}
         kind = "count"                           # it moved after all: a count like any other
     floor = tolerance_floor(kind, value)
-    scaled = TOLERANCE_FACTOR * spread
-    if seed_spread and spread >= NOISE_RATIO * seed_spread and scaled > floor:
-        return {**entry, "regressed": False,
-                "reason": f"measures noise: float rounding alone moves it by {spread:.3g}, "
-                          f"{spread / seed_spread:.0%} of what another training seed does "
-                          f"({seed_spread:.3g})"}
-    if scaled >= floor:
-        derived = f"{TOLERANCE_FACTOR:g} x spread {spread:.3g}"
-    else:
-        derived = f"floor for a {kind} (spread {spread:.3g})"
-    tolerance = max(scaled, floor)
+    candidates = {f"{TOLERANCE_FACTOR:g} x spread {spread:.3g}": TOLERANCE_FACTOR * spread,
+                  f"floor for a {kind} (spread {spread:.3g})": floor}
+    if seed_spread:
+        if spread >= NOISE_RATIO * seed_spread and TOLERANCE_FACTOR * spread > floor:
+            return {**entry, "regressed": False,
+                    "reason": f"measures noise: float rounding alone moves it by {spread:.3g}, "
+                              f"{spread / seed_spread:.0%} of what another training seed does "
+                              f"({seed_spread:.3g})"}
+        candidates[f"{SEED_SHARE:g} x seed spread {seed_spread:.3g}"] = SEED_SHARE * seed_spread
+    derived, tolerance = max(candidates.items(), key=lambda item: item[1])
     if kind == "count":
         tolerance = float(math.ceil(tolerance))
     return {**entry, "abs": tolerance, "derived": derived}
@@ -675,8 +685,9 @@ def write_references(run_folder, variant_runs, references_folder, profile="smoke
     source = run_source(run_folder, profile)
     source["variants"] = [v.to_dict() for v, _ in variant_runs]
     source["tolerance_rule"] = (
-        f"abs = max({TOLERANCE_FACTOR:g} x spread, floor); spread = largest deviation of a "
-        f"float variant from the reference run; a key whose spread reaches "
+        f"abs = max({TOLERANCE_FACTOR:g} x spread, {SEED_SHARE:g} x seed spread, floor); "
+        "spread (seed spread) = largest deviation of a float (seed) variant from the "
+        "reference run; a key whose spread reaches "
         f"{NOISE_RATIO:g} x its seed spread is reported, not regressed "
         "(aelatent.regress.derive_entry)")
     write_json(references_folder / SOURCE_FILE, source)
