@@ -20,8 +20,6 @@ def test_notebook_01_metrics(series_run):
     # the ~0.06-0.08 of predicting the mean image
     assert m["val_recon_mse"] < 0.05
     assert m["final_val_loss"] == pytest.approx(m["val_recon_mse"], rel=0.05)
-    executed = series_run / "notebooks" / "01_encoder_decoder_latent_space.ipynb"
-    assert executed.exists()
 
 
 B_VALUES = ("0.5", "1.0", "1.5", "2.0", "5.0")
@@ -78,10 +76,6 @@ def test_notebook_12_sampler_league(series_run, celeba_dir):
     assert m["grey_face_rate"] <= 0.05 and m["noise_face_rate"] <= 0.05
     # sampled vectors: real z-points have median Mahalanobis ~ sqrt(256); N(0, I) lies far outside
     assert 10 < m["gmm10_mahalanobis_median"] < m["normal_mahalanobis_median"]
-    for key in ("normal", "common_b1.5", "component_fact0.5", "component_fact1.0",
-                "component_gauss", "gmm10"):
-        for column in ("face_rate", "onet_score", "precision", "recall"):
-            assert 0.0 <= m[f"{key}_{column}"] <= 1.0
     if celeba_dir:   # MTCNN recognises real photographs (not the synthetic cartoon faces)
         assert m["real_vs_real_face_rate"] >= 0.9
         assert m["recon_face_rate"] >= 0.5
@@ -104,8 +98,6 @@ def test_notebook_05_common_interval(series_run):
 
 def test_notebook_06_paths(series_run):
     m = read_metrics(series_run, "06_path_sampling")
-    for k in range(1, 8):
-        assert 0 <= m[f"path{k}_inside_core_fraction"] <= 1
     # lines through the centre (odd n_points): the middle point is the centre itself
     for k in (1, 3, 5, 6):
         assert m[f"path{k}_mahalanobis_middle"] < 1e-3
@@ -152,7 +144,8 @@ def test_notebook_09_pca_alignment(series_run):
     m = read_metrics(series_run, "09_pca_alignment")
     assert 1 <= m["n_components_90pct"] < m["n_components_99pct"] <= 256
     assert m["max_abs_corr_after_pca"] < 0.05 < m["max_abs_corr_before_pca"]
-    assert 0 < m["first_axis_variance_ratio"] < 1
+    # an elongated cloud: the first principal axis carries far more than its equal share 1/N
+    assert m["first_axis_variance_ratio"] > 25 / 256
 
 
 def test_notebook_10_aligned_sampling(series_run):
@@ -160,7 +153,6 @@ def test_notebook_10_aligned_sampling(series_run):
     assert m["aligned_inside_core_fraction"] > 0.95
     assert m["aligned_mahalanobis_median"] < m["component_mahalanobis_median"]
     assert m["intervals_q0.5_mahalanobis_median"] < m["aligned_mahalanobis_median"]
-    assert (series_run / "notebooks" / "10_aligned_sampling.ipynb").exists()
 
 
 def test_notebook_11_nearest_neighbours(series_run):
@@ -203,10 +195,9 @@ def test_notebook_13_latent_directions(series_run, celeba_dir):
 def test_face_rates_of_notebooks_05_and_07(series_run, celeba_dir):
     common = read_metrics(series_run, "05_common_interval_sampling")
     component = read_metrics(series_run, "07_component_interval_sampling")
-    rates = [common[f"face_rate_b{b}"] for b in ("1.0", "1.5", "2.0", "5.0")] + \
-        [component[f"face_rate_fact{f}"] for f in ("0.4", "0.5", "0.6", "0.7", "0.8", "0.9", "1.0")]
-    assert all(0 <= r <= 1 for r in rates)
-    if celeba_dir:   # MTCNN recognises real photographs, not the synthetic cartoon faces
-        # common-interval vectors decode to non-faces, vectors around the centre to faces
-        assert common["face_rate_b5.0"] <= 0.1
-        assert component["face_rate_fact0.4"] > common["face_rate_b1.5"] + 0.3
+    if not celeba_dir:
+        pytest.skip("MTCNN recognises real photographs, not the synthetic cartoon faces; "
+                    "needs ../shared/data/celeba_subset")
+    # common-interval vectors decode to non-faces, vectors around the centre to faces
+    assert common["face_rate_b5.0"] <= 0.1
+    assert component["face_rate_fact0.4"] > common["face_rate_b1.5"] + 0.3

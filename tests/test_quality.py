@@ -115,7 +115,6 @@ def test_bad_parameters_raise_config_error():
         quality.frechet_distance(np.zeros((5, 2)), np.zeros((5, 3)))
     with pytest.raises(ConfigError, match="profile"):
         quality.default_n_images("huge")
-    assert quality.default_n_images("smoke") < quality.default_n_images("default") >= 2000
 
 
 def test_weights_come_from_the_installed_wheel(tmp_path, monkeypatch):
