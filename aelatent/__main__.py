@@ -1,7 +1,7 @@
-"""``python -m aelatent run ...``: see :mod:`aelatent.runner`."""
+"""``python -m aelatent run | regress``: see :mod:`aelatent.cli`."""
 
 import sys
 
-from .runner import main
+from .cli import main
 
 sys.exit(main())

@@ -19,7 +19,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import warnings
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from .config import CELEBA_ORIGINAL_SIZE, SYNTHETIC_DEFAULT_IMAGES, RunConfig
+from . import locations
 from .errors import DataError
 from .storage import atomic_directory, load_array, read_json
 
@@ -271,11 +271,6 @@ class ImageSet:
         return np.flatnonzero(self.is_val)
 
 
-def default_cache_dir():
-    from .runs import project_root
-    return Path(os.environ.get("AELATENT_CACHE_DIR") or project_root() / "cache")
-
-
 def load_image_set(config: RunConfig, cache_dir=None, progress=True):
     """The decoded images of a configuration, from the cache or decoded now.
 
@@ -284,9 +279,9 @@ def load_image_set(config: RunConfig, cache_dir=None, progress=True):
     config : RunConfig
     cache_dir : path, optional
         Where decoded images are kept (default ``<project>/cache`` or
-        ``$AELATENT_CACHE_DIR``).
+        ``$AELATENT_CACHE_DIR``, see :func:`aelatent.locations.cache_dir`).
     """
-    cache_dir = Path(cache_dir or default_cache_dir())
+    cache_dir = Path(cache_dir or locations.cache_dir())
     if config.is_synthetic:
         return _synthetic_set(config, cache_dir, progress)
     return _celeba_set(config, cache_dir, progress)
@@ -528,7 +523,3 @@ def image_batches(images, index=None, batch_size=256, shuffle=False, seed=0, pai
         ds = ds.map(lambda x: (x, x))
     return ds.prefetch(tf.data.AUTOTUNE)
 
-
-def remove_cache(cache_dir=None):
-    """Delete every decoded-image cache (they are rebuilt on demand)."""
-    shutil.rmtree(Path(cache_dir or default_cache_dir()), ignore_errors=True)

@@ -60,18 +60,18 @@ import shutil
 import time
 from pathlib import Path
 
+from . import locations
 from .config import SYNTHETIC, RunConfig, default_run_name, profile_config, resolve_data_dir
 from .errors import AelatentError, ConfigError
+from .locations import SHARED_SUBSET, runs_dir
 from .machine import describe_machine, machine_description
-from .runs import project_root, runs_dir
+from .runner import run_series, series
 from .storage import folder_lock, load_array, read_json, write_json
 
-#: Where the committed references live.
-REFERENCE_ROOT = project_root() / "tests" / "reference"
+#: Where the committed references live (tests patch it).
+REFERENCE_ROOT = locations.REFERENCE_ROOT
 #: The file describing where a reference folder's values came from.
 SOURCE_FILE = "_source.json"
-#: The real CelebA subset the project is developed and tested with, beside the project.
-SHARED_SUBSET = project_root().parent / "shared" / "data" / "celeba_subset"
 #: How the references are refreshed (printed in messages).
 REFRESH = "make regress-update  (python -m aelatent regress --update)"
 
@@ -624,8 +624,6 @@ def check_run(run_folder, references_folder, profile="smoke", notebooks=None):
     -------
     Comparison
     """
-    from .runner import series
-
     references_folder = Path(references_folder)
     expected = [p.stem for p in series(notebooks)]
     metrics = {k: v for k, v in read_run_metrics(run_folder).items()
@@ -660,8 +658,6 @@ def write_references(run_folder, variant_runs, references_folder, profile="smoke
     list of Path
         The reference files written.
     """
-    from .runner import series
-
     references_folder = Path(references_folder)
     expected = {p.stem for p in series(notebooks)}
 
@@ -698,7 +694,7 @@ def write_references(run_folder, variant_runs, references_folder, profile="smoke
 def resolve_data(data):
     """``"auto"``: the shared CelebA subset beside the project if present, else synthetic."""
     if data == "auto":
-        return str(SHARED_SUBSET) if (SHARED_SUBSET / "img_align_celeba").is_dir() else ""
+        return str(SHARED_SUBSET) if locations.shared_subset_present() else ""
     return "" if resolve_data_dir(data) == SYNTHETIC else data
 
 
@@ -725,8 +721,6 @@ def fresh_series(profile, data_dir, seed, notebooks=None, keep=False, variant=No
     Path
         The run folder.
     """
-    from .runner import run_series
-
     name = "regress-" + reference_name(profile, profile_config(profile, data_dir, seed))
     variant = variant or Variant("reference")
     if variant.name != "reference":
@@ -781,8 +775,6 @@ def regress(profile="smoke", data="auto", seed=0, notebooks=None, update=False, 
     RegressionFailed
         When a key is outside its tolerance or references are missing (not with ``update``).
     """
-    from .runner import series
-
     root = Path(references_root or REFERENCE_ROOT)
     start = time.perf_counter()
     if use_run:

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 import time
 
 from .config import default_run_name, profile_config
 from .data import open_celeba
 from .errors import AelatentError
-from .runs import project_root, runs_dir
+from .locations import notebooks_dir, runs_dir
 from .storage import folder_lock
-
-
-def notebooks_dir():
-    return project_root() / "notebooks"
 
 
 def series(selection=None):
@@ -85,49 +80,3 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
             log(f"  {book.name} done in {seconds:.0f} s")
     log(f"executed notebooks: {out_dir}\nmetrics: {out_dir.parent / 'metrics'}")
     return out_dir.parent, timings
-
-
-def main(argv=None):
-    import argparse
-
-    parser = argparse.ArgumentParser(prog="python -m aelatent", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="execute the notebook series with papermill")
-    run.add_argument("--profile", default="smoke", help="smoke, default or full (default smoke)")
-    run.add_argument("--data", default="",
-                     help="folder holding img_align_celeba/ (default: embedded synthetic faces)")
-    run.add_argument("--run-name", default="", help="run folder name (default derived)")
-    run.add_argument("--seed", type=int, default=0)
-    run.add_argument("--only", nargs="*", help="run only these notebooks (numbers or names)")
-    reg = sub.add_parser(
-        "regress", help="run the smoke series with fixed seeds and compare its metrics with "
-                        "tests/reference/ (see aelatent.regress)")
-    reg.add_argument("--profile", default="smoke", help="profile of the regression run (smoke)")
-    reg.add_argument("--data", default="auto",
-                     help="auto (default: ../shared/data/celeba_subset beside the project if "
-                          "present, else synthetic), '' for synthetic, or a CelebA folder")
-    reg.add_argument("--seed", type=int, default=0)
-    reg.add_argument("--only", nargs="*", help="run and compare only these notebooks")
-    reg.add_argument("--update", action="store_true",
-                     help="after an intended change: run the float and seed variants too and "
-                          "write values and measured tolerances as the new references")
-    reg.add_argument("--keep", action="store_true",
-                     help="reuse the trained models of the last regression runs (notebooks only)")
-    reg.add_argument("--use-run", default="",
-                     help="compare this existing run folder instead of running the series")
-    args = parser.parse_args(argv)
-    try:
-        if args.command == "run":
-            run_series(args.profile, args.data, args.run_name, args.seed, args.only)
-        elif args.command == "regress":
-            from .regress import regress
-            regress(args.profile, args.data, args.seed, args.only, update=args.update,
-                    keep=args.keep, use_run=args.use_run or None)
-    except AelatentError as exc:
-        print(f"\naelatent: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

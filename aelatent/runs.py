@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import shutil
 from pathlib import Path
 
@@ -28,18 +27,9 @@ import pandas as pd
 
 from .config import RunConfig, default_run_name, profile_config
 from .errors import ConfigError, DataError
+from .locations import runs_dir
 from .storage import (folder_lock, load_array, read_json, remove_stale_temporaries, save_array,
                       write_json)
-
-
-def project_root():
-    """The folder holding ``aelatent/`` (the repository's top level)."""
-    return Path(__file__).resolve().parents[1]
-
-
-def runs_dir():
-    """Where run folders live: ``$AELATENT_RUNS_DIR`` or ``<project>/runs``."""
-    return Path(os.environ.get("AELATENT_RUNS_DIR") or project_root() / "runs")
 
 
 class Run:

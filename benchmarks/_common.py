@@ -23,18 +23,8 @@ if str(PROJECT) not in sys.path:          # run as `python benchmarks/bench_x.py
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-#: The real CelebA subset beside the project (the CI layout).
-SHARED_SUBSET = PROJECT.parent / "shared" / "data" / "celeba_subset"
-
-
-def cpu_name():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
+from aelatent.locations import SHARED_SUBSET  # noqa: E402,F401  (the real CelebA subset beside the project)
+from aelatent.machine import describe_machine  # noqa: E402
 
 
 def memory_gb():
@@ -55,7 +45,7 @@ def load_note():
 def header(title):
     """Print the benchmark's title, machine, date and current load."""
     print(f"== {title}")
-    print(f"   machine: {cpu_name()}, {os.cpu_count()} cores, {memory_gb():.0f} GB RAM, "
+    print(f"   machine: {describe_machine()}, {memory_gb():.0f} GB RAM, "
           f"Python {platform.python_version()}")
     print(f"   date: {datetime.datetime.now().strftime('%Y-%m-%d %H:%M')}, {load_note()} at start")
 

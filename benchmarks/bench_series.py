@@ -20,6 +20,7 @@ import shutil
 import tempfile
 
 from _common import SHARED_SUBSET, Timer, footer, header, table, verdict
+from aelatent.locations import shared_subset_present
 
 TARGETS = {"smoke": 6 * 60}
 
@@ -66,7 +67,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
 
     data = args.data if args.data is not None else (
-        str(SHARED_SUBSET) if (SHARED_SUBSET / "img_align_celeba").is_dir() else "")
+        str(SHARED_SUBSET) if shared_subset_present() else "")
     profiles = [args.profile] + (["default"] if args.default and args.profile != "default" else [])
     header(f"Benchmark 5: the notebook series under {', '.join(profiles)} "
            f"(data: {data or 'synthetic faces'})")

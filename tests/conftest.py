@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
-SHARED_SUBSET = PROJECT.parent / "shared" / "data" / "celeba_subset"
+from aelatent.locations import SHARED_SUBSET, shared_subset_present  # noqa: E402
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -30,7 +30,7 @@ def isolated_folders(tmp_path_factory):
 @pytest.fixture(scope="session")
 def celeba_dir():
     """The shared real CelebA subset when it is beside the project, else "" (synthetic faces)."""
-    return str(SHARED_SUBSET) if (SHARED_SUBSET / "img_align_celeba").is_dir() else ""
+    return str(SHARED_SUBSET) if shared_subset_present() else ""
 
 
 @pytest.fixture(scope="session")

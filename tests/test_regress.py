@@ -259,7 +259,7 @@ def test_references_of_other_data_or_config_fail_clearly(tmp_path):
 
 
 def test_command_fails_on_a_moved_key_and_passes_within_tolerance(tmp_path, capsys, monkeypatch):
-    from aelatent.runner import main
+    from aelatent.cli import main
 
     monkeypatch.setattr(regress, "REFERENCE_ROOT", tmp_path / "refs")
     run, variants = fake_variants(tmp_path, {"n_train_images": 5, "final_val_loss": 0.03},

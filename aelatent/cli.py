@@ -1,0 +1,56 @@
+"""The command line: ``python -m aelatent run | regress`` (also the ``aelatent`` script).
+
+``run`` executes the notebook series (:func:`aelatent.runner.run_series`);
+``regress`` runs it with fixed seeds and compares its metrics with the
+committed references (:func:`aelatent.regress.regress`). Errors of the package
+end as one line on stderr and exit status 1, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from .errors import AelatentError
+from .regress import regress
+from .runner import run_series
+
+
+def main(argv=None):
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m aelatent", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="execute the notebook series with papermill")
+    run.add_argument("--profile", default="smoke", help="smoke, default or full (default smoke)")
+    run.add_argument("--data", default="",
+                     help="folder holding img_align_celeba/ (default: embedded synthetic faces)")
+    run.add_argument("--run-name", default="", help="run folder name (default derived)")
+    run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--only", nargs="*", help="run only these notebooks (numbers or names)")
+    reg = sub.add_parser(
+        "regress", help="run the smoke series with fixed seeds and compare its metrics with "
+                        "tests/reference/ (see aelatent.regress)")
+    reg.add_argument("--profile", default="smoke", help="profile of the regression run (smoke)")
+    reg.add_argument("--data", default="auto",
+                     help="auto (default: ../shared/data/celeba_subset beside the project if "
+                          "present, else synthetic), '' for synthetic, or a CelebA folder")
+    reg.add_argument("--seed", type=int, default=0)
+    reg.add_argument("--only", nargs="*", help="run and compare only these notebooks")
+    reg.add_argument("--update", action="store_true",
+                     help="after an intended change: run the float and seed variants too and "
+                          "write values and measured tolerances as the new references")
+    reg.add_argument("--keep", action="store_true",
+                     help="reuse the trained models of the last regression runs (notebooks only)")
+    reg.add_argument("--use-run", default="",
+                     help="compare this existing run folder instead of running the series")
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "run":
+            run_series(args.profile, args.data, args.run_name, args.seed, args.only)
+        elif args.command == "regress":
+            regress(args.profile, args.data, args.seed, args.only, update=args.update,
+                    keep=args.keep, use_run=args.use_run or None)
+    except AelatentError as exc:
+        print(f"\naelatent: {exc}", file=sys.stderr)
+        return 1
+    return 0
