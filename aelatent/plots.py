@@ -47,11 +47,6 @@ def image_grid(images, ncols=8, titles=None, title=None, size=1.3, axes=None):
     return fig
 
 
-def image_strip(images, labels=None, title=None, size=1.1):
-    """One row of images, e.g. decoded points along a path, in order."""
-    return image_grid(images, ncols=len(images), titles=labels, title=title, size=size)
-
-
 def compare_rows(rows, row_labels, ncols=None, size=1.2, title=None):
     """Several equally long rows of images (e.g. originals over reconstructions)."""
     ncols = ncols or len(rows[0])

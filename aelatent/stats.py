@@ -350,14 +350,13 @@ def uniform_radius_mean(b, n_dims):
     return b * np.sqrt(n_dims / 3.0)
 
 
-def uniform_radius_std(b, n_dims=None):
+def uniform_radius_std(b):
     """Large-N standard deviation b/sqrt(15) of the radius of uniform [-b, b] vectors.
 
     |z|^2 is a sum of N iid terms with mean b^2/3 and variance 4 b^4/45, so
     |z| has standard deviation ~ sqrt(N * 4 b^4 / 45) / (2 b sqrt(N/3)) = b/sqrt(15),
     independent of N: relative to the mean radius the shell gets thinner as
-    1/sqrt(N) (the *thin-shell effect*). ``n_dims`` is accepted for symmetry
-    with :func:`uniform_radius_mean` and ignored.
+    1/sqrt(N) (the *thin-shell effect*).
     """
     return b / np.sqrt(15.0)
 
@@ -508,6 +507,3 @@ class LatentGaussian:
         """Boolean mask: which points lie inside the core."""
         return self.mahalanobis(x) <= self.core_radius_
 
-    def correlation(self):
-        d = np.sqrt(np.diag(self.cov_))
-        return self.cov_ / np.outer(d, d)
