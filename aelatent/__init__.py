@@ -3,6 +3,7 @@
 The notebooks in ``notebooks/`` tell the story; this package holds the
 mechanics they share:
 
+- :mod:`aelatent.locations` -- where things live: project, runs, caches, references, shared subset
 - :mod:`aelatent.config`    -- run configurations and the profiles smoke/default/full
 - :mod:`aelatent.data`      -- CelebA folder reader, image caches, tf.data pipelines
 - :mod:`aelatent.synthetic` -- procedural cartoon faces, the embedded default data
@@ -18,8 +19,10 @@ mechanics they share:
 - :mod:`aelatent.quality`   -- offline face measures (MTCNN): face rate, Frechet-ONet, precision/recall
 - :mod:`aelatent.plots`     -- image grids and strips, training curves, projections, ellipses
 - :mod:`aelatent.widgets`   -- ipywidgets slider that re-samples and re-decodes live
-- :mod:`aelatent.runner`    -- executes the notebook series with papermill; regression runs
-- :mod:`aelatent.regress`   -- compares a series' metrics with committed references
+- :mod:`aelatent.runner`    -- executes the notebook series with papermill
+- :mod:`aelatent.regress`   -- regression runs: references with measured tolerances, comparison
+- :mod:`aelatent.machine`   -- the CPU (model, AVX-512) and numeric environment numbers come from
+- :mod:`aelatent.cli`       -- the command line ``python -m aelatent run | regress``
 """
 
 from .config import PROFILES, RunConfig, profile_config
