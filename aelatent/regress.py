@@ -55,6 +55,7 @@ import dataclasses
 import hashlib
 import math
 import os
+import platform
 import re
 import shutil
 import time
@@ -116,6 +117,10 @@ class Variant:
 
     def to_dict(self):
         return {"name": self.name, "env": dict(self.env), "seed_offset": self.seed_offset}
+
+
+#: The reference run itself: the environment the command was started in, the given seed.
+REFERENCE_RUN = Variant("reference")
 
 
 def default_variants(environ=None):
@@ -550,8 +555,6 @@ def run_source(run_folder, profile):
 def _versions():
     from importlib.metadata import PackageNotFoundError, version
 
-    import platform
-
     found = {"python": platform.python_version(), "machine": platform.machine()}
     for name, distributions in (("numpy", ["numpy"]), ("keras", ["keras"]),
                                 ("tensorflow", ["tensorflow", "tensorflow-cpu"])):
@@ -722,9 +725,9 @@ def fresh_series(profile, data_dir, seed, notebooks=None, keep=False, variant=No
         The run folder.
     """
     name = "regress-" + reference_name(profile, profile_config(profile, data_dir, seed))
-    variant = variant or Variant("reference")
-    if variant.name != "reference":
+    if variant:
         name += "+" + variant.name
+    variant = variant or REFERENCE_RUN
     run_folder = runs_dir() / name
     if not keep and run_folder.exists():
         # never wipe a folder another process uses: hold both locks, keep their files
