@@ -28,6 +28,7 @@ import pandas as pd
 from .config import CELEBA_ORIGINAL_SIZE, SYNTHETIC_DEFAULT_IMAGES, RunConfig
 from . import locations
 from .errors import DataError
+from .progress import progress_bar
 from .storage import atomic_directory, load_array, read_json
 
 IMAGE_DIR = "img_align_celeba"
@@ -311,8 +312,8 @@ def _synthetic_set(config, cache_dir, progress):
             images = np.lib.format.open_memmap(tmp / "images.npy", mode="w+", dtype=np.uint8,
                                                shape=(n, config.image_size, config.image_size, 3))
             factors = {k: np.empty(n) for k in FACTOR_RANGES}
-            for start in _progress(range(0, n, chunk), progress, "drawing synthetic faces",
-                                   total=-(-n // chunk)):
+            for start in progress_bar(range(0, n, chunk), progress, "drawing synthetic faces",
+                                      total=-(-n // chunk)):
                 count = min(chunk, n - start)
                 imgs, facs = synthetic_faces(count, config.image_size, config.seed, start)
                 images[start:start + count] = imgs
@@ -375,8 +376,8 @@ def _decode_into(entry, folder, names, config, progress):
         pos = 0
         with open(tmp / "images.npy", "r+b") as fh:
             fh.seek(offset)
-            for index, batch in _progress(ds.as_numpy_iterator(), progress, "decoding images",
-                                          total=-(-len(paths) // 256)):
+            for index, batch in progress_bar(ds.as_numpy_iterator(), progress, "decoding images",
+                                             total=-(-len(paths) // 256)):
                 fh.write(np.ascontiguousarray(batch, dtype=np.uint8).data)
                 kept.extend(index.tolist())
                 pos += len(batch)
@@ -408,13 +409,6 @@ def _truncate_npy(path, n):
     out.flush()
     del out, array
     os.replace(part, path)
-
-
-def _progress(iterable, enabled, desc, total=None):
-    if not enabled:
-        return iterable
-    from tqdm.auto import tqdm
-    return tqdm(iterable, desc=desc, total=total, leave=False)
 
 
 # --------------------------------------------------------------------------- pipelines

@@ -21,6 +21,7 @@ import tensorflow as tf  # noqa: E402
 
 from .config import RunConfig  # noqa: E402
 from .errors import ConfigError, DataError  # noqa: E402
+from .progress import progress_bar  # noqa: E402
 
 
 def build_encoder(config: RunConfig):
@@ -204,7 +205,7 @@ def encode_to_file(encoder, images, index, path, batch_size=512, progress=True):
     ``predict_on_batch``'s per-call Python work left the second core idle for
     about a fifth of the time (benchmarks/bench_encode.py).
     """
-    from .data import _progress, image_batches
+    from .data import image_batches
     from .storage import atomic_path
 
     z_dim = encoder.output_shape[-1]
@@ -215,7 +216,7 @@ def encode_to_file(encoder, images, index, path, batch_size=512, progress=True):
                                         shape=(len(index), z_dim))
         pos = 0
         ds = image_batches(images, index, batch_size)
-        for batch in _progress(ds, progress, f"encoding {path.name}",
+        for batch in progress_bar(ds, progress, f"encoding {path.name}",
                                total=-(-len(index) // batch_size)):
             z = forward(batch).numpy()
             out[pos:pos + len(z)] = z

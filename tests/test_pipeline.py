@@ -172,7 +172,7 @@ def test_encode_to_file_matches_in_memory_encoding(tmp_path):
 
 
 def test_encode_to_file_leaves_no_partial_file_when_interrupted(tmp_path, monkeypatch):
-    import aelatent.data
+    import aelatent.model
 
     images = np.zeros((20, 32, 32, 3), np.uint8)
     encoder = build_encoder(profile_config("smoke", **TINY_MODEL))
@@ -183,7 +183,7 @@ def test_encode_to_file_leaves_no_partial_file_when_interrupted(tmp_path, monkey
                 raise KeyboardInterrupt
             yield item
 
-    monkeypatch.setattr(aelatent.data, "_progress", interrupted_after_one_batch)
+    monkeypatch.setattr(aelatent.model, "progress_bar", interrupted_after_one_batch)
     with pytest.raises(KeyboardInterrupt):
         encode_to_file(encoder, images, np.arange(20), tmp_path / "z.npy", batch_size=8,
                        progress=False)

@@ -21,7 +21,10 @@ from aelatent.errors import RunBusyError
 from aelatent.runs import Run, ensure_run, runs_dir
 from aelatent.storage import folder_lock, remove_stale_temporaries
 
-TINY = dict(max_images=160, image_size=16, epochs=3, batch_size=16)
+from tiny import tiny
+
+#: 160 images and three epochs: there is an epoch 2 to kill, and ten batches to encode.
+TINY = tiny(max_images=160, epochs=3, batch_size=16)
 
 
 def tiny_run(name):
@@ -131,17 +134,15 @@ def test_training_interrupted_by_an_exception_resumes_from_the_backup(uninterrup
 
 KILL_WHEN_ENCODED = """
     import json, os, signal, sys
-    import aelatent.data as data
+    import aelatent.model as model
     from aelatent.runs import ensure_run
 
-    progress = data._progress
-
     def killing_progress(iterable, enabled, desc, total=None):
-        yield from progress(iterable, False, desc, total)
+        yield from iterable
         if desc.startswith("encoding"):            # every batch written, not yet renamed
             os.kill(os.getpid(), signal.SIGKILL)
 
-    data._progress = killing_progress
+    model.progress_bar = killing_progress
     ensure_run("smoke", "", sys.argv[1], 0, verbose=0, **json.loads(sys.argv[2]))
 """
 
@@ -163,7 +164,7 @@ def test_encoding_killed_leaves_no_complete_looking_file_and_is_redone(uninterru
 
 
 def test_encoding_failing_midway_leaves_nothing_and_is_redone(uninterrupted, monkeypatch):
-    from aelatent import data, model
+    from aelatent import model
 
     run = tiny_run("resume-failed-encoding")
     (run.path / "z_val.npy").unlink()
@@ -180,7 +181,7 @@ def test_encoding_failing_midway_leaves_nothing_and_is_redone(uninterrupted, mon
     def failing(encoder, images, index, path, batch_size=512, progress=True):
         calls["n"] += 1
         with monkeypatch.context() as patch:
-            patch.setattr(data, "_progress", first_batch_then_fail)
+            patch.setattr(model, "progress_bar", first_batch_then_fail)
             return original(encoder, images, index, path, batch_size=8, progress=False)
 
     monkeypatch.setattr(model, "encode_to_file", failing)
