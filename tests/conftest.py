@@ -9,6 +9,33 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 from aelatent.locations import SHARED_SUBSET, shared_subset_present  # noqa: E402
+from tiny import TINY  # noqa: E402
+
+
+# --------------------------------------------------------------------------- markers
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "celeba: needs the shared CelebA subset (../shared/data/celeba_subset); "
+                   "skipped with a reason where it is absent, a failure in CI (CI=true)")
+    config.addinivalue_line(
+        "markers", "slow: executes notebooks of the series (minutes); pytest -m 'not slow' "
+                   "leaves them out")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test that uses the executed series is slow, whether or not it says so."""
+    for item in items:
+        if "series_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
+def pytest_runtest_setup(item):
+    if item.get_closest_marker("celeba") and not shared_subset_present():
+        message = (f"needs the shared CelebA subset at {SHARED_SUBSET} (real photographs; "
+                   "never copied into the project)")
+        if os.environ.get("CI"):
+            pytest.fail(f"{message}: CI must provide it", pytrace=False)
+        pytest.skip(message)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -54,10 +81,6 @@ def series_run(celeba_dir, isolated_folders):
 
 
 # --------------------------------------------------------------------------- tiny runs and folders
-#: Overrides for a run that trains in seconds: 64 synthetic 32x32 faces, two conv layers, z_dim 16.
-TINY = dict(max_images=64, epochs=1, image_size=32, z_dim=16, batch_size=32,
-            encoder_filters=(8, 16), encoder_kernels=(3, 3), encoder_strides=(2, 2),
-            decoder_filters=(8, 3), decoder_kernels=(3, 3), decoder_strides=(2, 2))
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from PIL import Image
 from aelatent.config import DEFAULT_CROP, profile_config
 from aelatent.data import (crop_box, decoded_images, image_batches, load_image_set, open_celeba,
                            read_attributes, read_partition, split_names)
-from conftest import SHARED_SUBSET
+from aelatent.locations import SHARED_SUBSET
 
 RED = (255, 0, 0)
 
@@ -66,8 +66,7 @@ def test_full_and_half_resolution_give_the_same_face_region(tmp_path, image_size
     assert eye_centre(b) == pytest.approx(expected, abs=1.0)
 
 
-@pytest.mark.skipif(not (SHARED_SUBSET / "fullres_sample").is_dir(),
-                    reason="the shared CelebA subset is not beside the project")
+@pytest.mark.celeba
 def test_real_celeba_at_178x218_and_89x109_crop_the_same_face():
     names = [f"{i:06d}.jpg" for i in range(1, 9)]
 
@@ -174,8 +173,7 @@ def test_missing_attribute_rows_are_zero_with_a_warning(make_celeba_folder):
     assert images.attributes.loc[["000009.jpg", "000010.jpg"]].to_numpy().sum() == 0
 
 
-@pytest.mark.skipif(not (SHARED_SUBSET / "list_attr_celeba.txt").is_file(),
-                    reason="the shared CelebA subset is not beside the project")
+@pytest.mark.celeba
 def test_real_attribute_file_with_crlf():
     assert b"\r\n" in (SHARED_SUBSET / "list_attr_celeba.txt").read_bytes()[:2000]
     table = read_attributes(SHARED_SUBSET / "list_attr_celeba.txt")

@@ -20,11 +20,10 @@ import pytest
 
 from aelatent.config import profile_config
 from aelatent.errors import ConfigError
+from tiny import tiny
 
 # 64 synthetic faces, 58 for training: one step per epoch with batch_size 64
-TINY = dict(max_images=64, epochs=1, image_size=32, z_dim=16, batch_size=64,
-            encoder_filters=(8, 16), encoder_kernels=(3, 3), encoder_strides=(2, 2),
-            decoder_filters=(8, 3), decoder_kernels=(3, 3), decoder_strides=(2, 2))
+TINY = tiny(batch_size=64)
 
 
 def test_strategy_names():
