@@ -1,32 +1,41 @@
 """aelatent: a plain convolutional autoencoder on CelebA faces and its latent space.
 
 The notebooks in ``notebooks/`` tell the story; this package holds the
-mechanics they share:
+mechanics they share, in the order of the story -- data, model, run,
+statistics, samplers, quality, plots and widgets, notebooks:
 
-- :mod:`aelatent.locations` -- where things live: project, runs, caches, references, shared subset
-- :mod:`aelatent.config`    -- run configurations and the profiles smoke/default/full
-- :mod:`aelatent.data`      -- CelebA folder reader, image caches, tf.data pipelines
-- :mod:`aelatent.synthetic` -- procedural cartoon faces, the embedded default data
-- :mod:`aelatent.model`     -- the Keras autoencoder: build, train, encode, decode
-- :mod:`aelatent.runs`      -- run folders: train once, reuse everywhere; metrics
-- :mod:`aelatent.storage`   -- atomic writes, pickle-free loading, run-folder locks
-- :mod:`aelatent.stats`     -- component statistics, half-widths, covariance, Mahalanobis
-- :mod:`aelatent.sampling`  -- samplers of latent vectors: fit on z-points, ``sample(n, seed)``
-- :mod:`aelatent.paths`     -- paths through coordinate planes of the latent space
-- :mod:`aelatent.pca`       -- multivariate normal fit, PCA alignment, aligned sampling
-- :mod:`aelatent.neighbours`-- exact nearest CelebA z-points (faiss), kNN-corrected sampling
-- :mod:`aelatent.directions`-- attribute and factor directions, probes, morphing
-- :mod:`aelatent.quality`   -- offline face measures (MTCNN): face rate, Frechet-ONet, precision/recall
-- :mod:`aelatent.plots`     -- image grids and strips, training curves, projections, ellipses
-- :mod:`aelatent.widgets`   -- ipywidgets slider that re-samples and re-decodes live
-- :mod:`aelatent.runner`    -- executes the notebook series with papermill
-- :mod:`aelatent.regress`   -- regression runs: references with measured tolerances, comparison
-- :mod:`aelatent.machine`   -- the CPU (model, AVX-512) and numeric environment numbers come from
-- :mod:`aelatent.cli`       -- the command line ``python -m aelatent run | regress``
+- :mod:`aelatent.config`      -- run configurations and the profiles smoke/default/full
+- :mod:`aelatent.data`        -- CelebA folder reader, image caches, tf.data pipelines
+- :mod:`aelatent.synthetic`   -- procedural cartoon faces, the embedded default data
+- :mod:`aelatent.model`       -- the Keras autoencoder: build, train, encode, decode
+- :mod:`aelatent.runs`        -- run folders: train once, reuse everywhere; metrics; the current run
+- :mod:`aelatent.stats`       -- component statistics, half-widths, correlations, LatentGaussian
+- :mod:`aelatent.pca`         -- multivariate normal tests, PCAAlignment (the one principal-axis frame)
+- :mod:`aelatent.latent_paths`-- paths through coordinate planes of the latent space (notebook VI)
+- :mod:`aelatent.neighbours`  -- exact nearest CelebA z-points (faiss or scikit-learn)
+- :mod:`aelatent.directions`  -- attribute and factor directions, probes, morphing
+- :mod:`aelatent.samplers`    -- every sampler (``fit(z)``, ``sample(n_samples, random_state)``)
+  and the league registry :data:`~aelatent.samplers.SAMPLERS`
+- :mod:`aelatent.quality`     -- offline face measures (MTCNN): face rate, Frechet-ONet, the league
+- :mod:`aelatent.plots`       -- image grids, training curves, projections, ellipses, histograms
+- :mod:`aelatent.widgets`     -- ipywidgets sliders (fact, confidence) that re-sample and re-decode
+- :mod:`aelatent.notebook`    -- what every notebook does first and last: open_run, write_metrics
+
+Beside them:
+
+- :mod:`aelatent.locations`   -- where things live: project, runs, caches, references, shared subset
+- :mod:`aelatent.validation`  -- parameter checks and NotFittedError, shared by every estimator
+- :mod:`aelatent.errors`      -- the errors the package raises on purpose
+- :mod:`aelatent.storage`     -- atomic writes, pickle-free loading, run-folder locks
+- :mod:`aelatent.progress`    -- progress bars, and finished lines in executed notebooks
+- :mod:`aelatent.machine`     -- the CPU (model, AVX-512) and numeric environment numbers come from
+- :mod:`aelatent.runner`      -- executes the notebook series with papermill
+- :mod:`aelatent.regress`     -- regression runs: references with measured tolerances, comparison
+- :mod:`aelatent.cli`         -- the command line ``python -m aelatent run | regress``
 """
 
 from .config import PROFILES, RunConfig, profile_config
-from .errors import AelatentError, ConfigError, DataError, RunBusyError
+from .errors import AelatentError, ConfigError, DataError, NotFittedError, RunBusyError
 
 __version__ = "0.1.0"
 
@@ -38,4 +47,4 @@ def ensure_run(*args, **kwargs):
 
 
 __all__ = ["PROFILES", "RunConfig", "profile_config", "ensure_run", "AelatentError",
-           "ConfigError", "DataError", "RunBusyError"]
+           "ConfigError", "DataError", "NotFittedError", "RunBusyError"]

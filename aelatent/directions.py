@@ -16,7 +16,8 @@ DataFrames with one column per attribute or factor, one row per z-point):
   several step sizes;
 * :func:`interpolate` -- morphing between two z-points, either along the
   straight line or along a path that keeps the typical Mahalanobis distance
-  (spherical interpolation in the PCA-whitened frame), and
+  (spherical interpolation in the PCA-whitened frame of
+  :class:`aelatent.pca.PCAAlignment`), and
   :func:`project_to_core`, which pulls points back onto a Mahalanobis ball.
 
 >>> import numpy as np, pandas as pd
@@ -32,8 +33,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sklearn.base import BaseEstimator
+
 from .errors import ConfigError, DataError
+from .pca import PCAAlignment
 from .stats import LatentGaussian, check_points
+from .validation import check_fitted, check_int, check_option, check_real
+
+
+#: Variance floor (share of the largest) of the whitened frame in which directions are compared
+#: and morphs are drawn: the few dead components of a briefly trained model stay finite.
+WHITEN_FLOOR = 1e-6
 
 
 # --------------------------------------------------------------------------- inputs
@@ -109,7 +119,7 @@ def binarize(table, threshold="median"):
 
 
 # --------------------------------------------------------------------------- directions
-class AttributeDirections:
+class AttributeDirections(BaseEstimator):
     """Mean-difference directions of binary attributes in latent space.
 
     For attribute *a* the direction is ``d_a = mean(z | a=1) - mean(z | a=0)``.
@@ -142,17 +152,22 @@ class AttributeDirections:
         ``sqrt(trace Cov)`` of the fitted z-points.
     gaussian_ : aelatent.stats.LatentGaussian
         Fitted to all z-points.
+    alignment_ : aelatent.pca.PCAAlignment
+        Principal axes of all z-points (the whitened frame of :func:`direction_cosines`).
     skipped_ : list of str
+    n_features_in_ : int
     """
 
     def __init__(self, min_count=5):
-        if int(min_count) < 1:
-            raise ConfigError(f"min_count must be at least 1, got {min_count}.")
-        self.min_count = int(min_count)
+        self.min_count = min_count
 
     def fit(self, z, labels):
         """Compute the directions from z-points (n, N) and 0/1 labels (DataFrame, n rows)."""
+        min_count = check_int(self.min_count, "min_count",
+                              what="z-points needed with and without an attribute")
         z = check_points(z)
+        self.n_features_in_ = z.shape[1]
+        self.alignment_ = PCAAlignment().fit(z)
         labels = _table(labels, len(z))
         gaussian = self.gaussian_ = LatentGaussian().fit(z)
         centred = z - z.mean(axis=0)
@@ -165,7 +180,7 @@ class AttributeDirections:
                                   "continuous factors with directions.binarize first.")
             y = y.astype(bool)
             n_with, n_without = int(y.sum()), int((~y).sum())
-            if min(n_with, n_without) < self.min_count:
+            if min(n_with, n_without) < min_count:
                 self.skipped_.append(name)
                 continue
             d = z[y].mean(axis=0) - z[~y].mean(axis=0)
@@ -180,7 +195,7 @@ class AttributeDirections:
                                separation=norm / pooled if pooled > 0 else np.inf,
                                mahalanobis_norm=float(gaussian.mahalanobis(gaussian.mean_ + d)[0]))
         if not rows:
-            raise DataError(f"no attribute has at least {self.min_count} z-points with and "
+            raise DataError(f"no attribute has at least {min_count} z-points with and "
                             "without it; lower min_count or use more images.")
         self.directions_ = pd.DataFrame(rows).T
         self.summary_ = pd.DataFrame(stats).T.astype(
@@ -189,6 +204,7 @@ class AttributeDirections:
 
     def direction(self, name, unit=False):
         """The direction of one attribute (optionally scaled to length 1)."""
+        check_fitted(self)
         if name not in self.directions_.index:
             raise ConfigError(f"no direction for {name!r}; known: {list(self.directions_.index)}"
                               + (f" (skipped for too few examples: {self.skipped_})"
@@ -205,7 +221,7 @@ def cosine(a, b):
 
 
 # --------------------------------------------------------------------------- probes
-def probe_attributes(z_train, labels_train, z_test, labels_test, C=0.01, seed=0):
+def probe_attributes(z_train, labels_train, z_test, labels_test, C=0.01):
     """Linear probes: can a logistic regression on z predict each attribute?
 
     Each attribute gets a scikit-learn ``LogisticRegression`` (L2, strength
@@ -219,7 +235,6 @@ def probe_attributes(z_train, labels_train, z_test, labels_test, C=0.01, seed=0)
         0/1 attributes in the order of the z-points, same columns.
     C : float
         Inverse regularisation strength (on the whitened frame).
-    seed : int
 
     Returns
     -------
@@ -231,12 +246,10 @@ def probe_attributes(z_train, labels_train, z_test, labels_test, C=0.01, seed=0)
         ``n_positive_test``. Attributes with a single class in the training
         labels are left out.
     """
-    from sklearn.decomposition import PCA
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import balanced_accuracy_score
 
-    if not C > 0:
-        raise ConfigError(f"C must be positive, got {C}.")
+    check_real(C, "C", low=0, low_open=True, what="the inverse regularisation strength")
     z_train, z_test = check_points(z_train, "z_train"), check_points(z_test, "z_test")
     labels_train = _table(labels_train, len(z_train), "labels_train")
     labels_test = _table(labels_test, len(z_test), "labels_test")
@@ -245,8 +258,8 @@ def probe_attributes(z_train, labels_train, z_test, labels_test, C=0.01, seed=0)
     missing = [c for c in labels_train.columns if c not in labels_test.columns]
     if missing:
         raise ConfigError(f"labels_test lacks the columns {missing}.")
-    whitener = PCA(whiten=True, random_state=seed).fit(z_train)
-    w_train, w_test = whitener.transform(z_train), whitener.transform(z_test)
+    frame = PCAAlignment().fit(z_train)
+    w_train, w_test = frame.whiten(z_train), frame.whiten(z_test)
     rows = {}
     for name in labels_train.columns:
         y_train = labels_train[name].to_numpy().astype(int)
@@ -297,7 +310,7 @@ def factor_r2(z_train, factors_train, z_test, factors_test, alphas=(0.1, 1.0, 10
     return pd.Series(scores, name="r2")
 
 
-def factor_pc_correlations(z, factors, n_components=10, seed=0):
+def factor_pc_correlations(z, factors, n_components=10):
     """Correlation of each factor with the scores on the leading principal axes of z.
 
     Returns
@@ -305,14 +318,11 @@ def factor_pc_correlations(z, factors, n_components=10, seed=0):
     pandas.DataFrame, shape (n_factors, n_components)
         Pearson correlations; columns ``PC1`` ... in order of explained variance.
     """
-    from sklearn.decomposition import PCA
-
     z = check_points(z)
     factors = _table(factors, len(z), "factors")
-    n_components = int(n_components)
-    if not 1 <= n_components <= min(z.shape):
-        raise ConfigError(f"n_components must lie in [1, {min(z.shape)}], got {n_components}.")
-    scores = PCA(n_components=n_components, random_state=seed).fit_transform(z)
+    n_components = check_int(n_components, "n_components", maximum=min(z.shape),
+                             what="leading principal axes")
+    scores = PCAAlignment().fit(z).transform(z)[:, :n_components]
     f = factors.to_numpy(dtype=np.float64)
     fs = (f - f.mean(axis=0)) / np.where(f.std(axis=0) > 0, f.std(axis=0), 1.0)
     ss = (scores - scores.mean(axis=0)) / scores.std(axis=0)
@@ -353,33 +363,6 @@ def first_exit(distances, radius):
 
 
 # --------------------------------------------------------------------------- morphing
-class WhitenedFrame:
-    """The PCA-whitened frame of a fitted Gaussian: ``w = Lambda^-1/2 U^T (z - mu)``.
-
-    In this frame the Mahalanobis distance is the Euclidean length |w|.
-
-    Parameters
-    ----------
-    gaussian : aelatent.stats.LatentGaussian
-        Fitted; its ``mean_`` and ``cov_`` are used.
-    """
-
-    def __init__(self, gaussian):
-        if not hasattr(gaussian, "cov_"):
-            raise ConfigError("the LatentGaussian must be fitted first (call .fit(z)).")
-        values, vectors = np.linalg.eigh(gaussian.cov_)
-        floor = 1e-6 * values.max()
-        self.mean_ = gaussian.mean_
-        self.scale_ = np.sqrt(np.maximum(values, floor))
-        self.axes_ = vectors
-
-    def transform(self, z):
-        return ((np.atleast_2d(z) - self.mean_) @ self.axes_) / self.scale_
-
-    def inverse_transform(self, w):
-        return (np.atleast_2d(w) * self.scale_) @ self.axes_.T + self.mean_
-
-
 def _slerp(a, b, t):
     na, nb = np.linalg.norm(a), np.linalg.norm(b)
     ua, ub = a / na, b / nb
@@ -393,7 +376,7 @@ def _slerp(a, b, t):
     return directions / np.linalg.norm(directions, axis=1, keepdims=True) * radii[:, None]
 
 
-def interpolate(z_a, z_b, n_steps=9, method="linear", gaussian=None):
+def interpolate(z_a, z_b, n_steps=9, method="linear", frame=None):
     """A path of ``n_steps`` latent vectors from ``z_a`` to ``z_b`` (both included).
 
     Parameters
@@ -402,12 +385,12 @@ def interpolate(z_a, z_b, n_steps=9, method="linear", gaussian=None):
         ``"linear"``: the straight line ``(1-t) z_a + t z_b``. In many dimensions
         its middle sags towards the centre: two typical points at Mahalanobis
         distance ~r have a midpoint at ~r/sqrt(2), a region where almost no
-        z-point lies. ``"whitened"``: spherical interpolation in the PCA-whitened
-        frame of ``gaussian`` -- the angle is interpolated along a great circle and
+        z-point lies. ``"whitened"``: spherical interpolation in the whitened
+        frame of ``frame`` -- the angle is interpolated along a great circle and
         the Mahalanobis distance linearly between the two end points, so the
         path stays in the shell where the z-points live.
-    gaussian : aelatent.stats.LatentGaussian
-        Fitted; needed for ``"whitened"``.
+    frame : aelatent.pca.PCAAlignment
+        Fitted on the training z-points; needed for ``"whitened"``.
 
     Returns
     -------
@@ -417,18 +400,15 @@ def interpolate(z_a, z_b, n_steps=9, method="linear", gaussian=None):
     z_b = np.ravel(np.asarray(z_b, dtype=np.float64))
     if z_a.shape != z_b.shape:
         raise ConfigError(f"z_a has shape {z_a.shape} but z_b {z_b.shape}.")
-    if int(n_steps) < 2:
-        raise ConfigError(f"n_steps must be at least 2, got {n_steps}.")
-    t = np.linspace(0.0, 1.0, int(n_steps))
+    n_steps = check_int(n_steps, "n_steps", minimum=2, what="points on the path")
+    check_option(method, "method", ("linear", "whitened"))
+    t = np.linspace(0.0, 1.0, n_steps)
     if method == "linear":
         return (1 - t)[:, None] * z_a + t[:, None] * z_b
-    if method == "whitened":
-        if gaussian is None:
-            raise ConfigError("method='whitened' needs gaussian=LatentGaussian().fit(z_train).")
-        frame = WhitenedFrame(gaussian)
-        w = _slerp(frame.transform(z_a)[0], frame.transform(z_b)[0], t)
-        return frame.inverse_transform(w)
-    raise ConfigError(f"method must be 'linear' or 'whitened', got {method!r}.")
+    if frame is None:
+        raise ConfigError("method='whitened' needs frame=PCAAlignment().fit(z_train).")
+    w = _slerp(frame.whiten(z_a, WHITEN_FLOOR)[0], frame.whiten(z_b, WHITEN_FLOOR)[0], t)
+    return frame.unwhiten(w, WHITEN_FLOOR)
 
 
 def project_to_core(z, gaussian, radius=None):
@@ -477,7 +457,7 @@ def direction_cosines(fitted, names=None, whitened=False):
     table = fitted.directions_ if names is None else fitted.directions_.loc[list(names)]
     vectors = table.to_numpy()
     if whitened:
-        frame = WhitenedFrame(fitted.gaussian_)
-        vectors = (vectors @ frame.axes_) / frame.scale_
+        frame = fitted.alignment_
+        vectors = (vectors @ frame.components_.T) / frame.whitening_scale(WHITEN_FLOOR)
     unit = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
     return pd.DataFrame(unit @ unit.T, index=table.index, columns=table.index)

@@ -1,5 +1,7 @@
 """Exceptions that tell a user what was wrong and what to do about it."""
 
+from sklearn.exceptions import NotFittedError as _SklearnNotFittedError
+
 
 class AelatentError(Exception):
     """Base class of every error the project raises on purpose."""
@@ -11,6 +13,14 @@ class DataError(AelatentError, ValueError):
 
 class ConfigError(AelatentError, ValueError):
     """A parameter is out of range or a run folder does not match the request."""
+
+
+class NotFittedError(AelatentError, _SklearnNotFittedError):
+    """An estimator (sampler, Gaussian, PCA, index) was used before ``fit``.
+
+    Both ``except aelatent.errors.AelatentError`` and scikit-learn's
+    ``except sklearn.exceptions.NotFittedError`` catch it.
+    """
 
 
 class RunBusyError(AelatentError, RuntimeError):

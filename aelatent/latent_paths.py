@@ -4,7 +4,7 @@ A path moves two components ``(i, j)`` of a latent vector along a curve in
 their coordinate plane while every other component stays fixed -- at the
 centre of the z-point cloud by default, or at values given by the caller (for
 example one vector sampled within the per-component intervals with
-:class:`aelatent.sampling.ComponentIntervalSampler`). For comparison the
+:class:`aelatent.samplers.ComponentIntervalSampler`). For comparison the
 other components can also follow the path: at their conditional mean given
 (z_i, z_j), which respects the correlations between components.
 
@@ -28,6 +28,7 @@ import dataclasses
 import numpy as np
 
 from .errors import ConfigError
+from .validation import check_int, check_real
 
 
 @dataclasses.dataclass
@@ -103,10 +104,7 @@ def _mean_cov(gaussian):
 
 def _check_plane(i, j, n_features):
     for name, value in (("i", i), ("j", j)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) \
-                or not 0 <= value < n_features:
-            raise ConfigError(f"component {name} must be an integer in [0, {n_features - 1}], "
-                              f"got {value!r}.")
+        check_int(value, name, minimum=0, maximum=n_features - 1, what="a component index")
     if i == j:
         raise ConfigError(f"a coordinate plane needs two different components, got i = j = {i}.")
     return int(i), int(j)
@@ -192,13 +190,6 @@ def _embed(gaussian, i, j, coords, others):
     return points.astype(np.float32)
 
 
-def _check_n(n_points, minimum=2):
-    if isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) \
-            or n_points < minimum:
-        raise ConfigError(f"n_points must be an integer >= {minimum}, got {n_points!r}.")
-    return int(n_points)
-
-
 def line_path(gaussian, i, j, n_points=13, extent=4.0, others=None, label=None):
     """Straight line through the centre along the main axis of the projected ellipse.
 
@@ -225,9 +216,8 @@ def line_path(gaussian, i, j, n_points=13, extent=4.0, others=None, label=None):
     -------
     PlanePath
     """
-    n_points = _check_n(n_points)
-    if not np.isfinite(extent) or extent <= 0:
-        raise ConfigError(f"extent must be a positive number of standard deviations, got {extent!r}.")
+    n_points = check_int(n_points, "n_points", minimum=2)
+    check_real(extent, "extent", low=0, low_open=True, what="standard deviations along the axis")
     ellipse = projected_ellipse(gaussian, i, j)
     t = np.linspace(-extent, extent, n_points)
     coords = ellipse.centre + np.outer(t * ellipse.sigmas[0], ellipse.axes[:, 0])
@@ -258,7 +248,7 @@ def ellipse_path(gaussian, i, j, k=2.0, n_points=16, others=None, label=None):
     -------
     PlanePath
     """
-    n_points = _check_n(n_points, 3)
+    n_points = check_int(n_points, "n_points", minimum=3)
     if not np.isfinite(k) or k <= 0:
         raise ConfigError(f"k (the ellipse's size in standard deviations) must be > 0, got {k!r}.")
     ellipse = projected_ellipse(gaussian, i, j)

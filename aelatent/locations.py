@@ -41,3 +41,8 @@ SHARED_SUBSET = project_root().parent / "shared" / "data" / "celeba_subset"
 def shared_subset_present():
     """Whether the shared CelebA subset (its ``img_align_celeba/`` folder) is beside the project."""
     return (SHARED_SUBSET / "img_align_celeba").is_dir()
+
+
+def current_run_file():
+    """The record of the run the notebooks follow: ``<runs>/current.json`` (written by ``make run``)."""
+    return runs_dir() / "current.json"

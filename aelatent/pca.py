@@ -1,11 +1,15 @@
-"""Multivariate normal fits, PCA alignment and sampling in the aligned coordinates.
+"""Multivariate normal fits and the PCA alignment of the z-point cloud.
 
 The blog series goes on past post VII: approximate the z-point cloud by a
 multivariate normal distribution (notebook VIII), diagonalise it by a
 principal component analysis (IX), and create latent vectors in the aligned
 coordinate system -- independent Gaussians per principal axis, optionally
 restricted to a confidence ellipsoid or to per-axis intervals -- transformed
-back to the latent space (X).
+back to the latent space (X; the samplers are in :mod:`aelatent.samplers`).
+
+:class:`PCAAlignment` is the package's one principal-axis frame: the aligned
+coordinates of notebooks IX and X, the whitened frame in which
+:mod:`aelatent.directions` morphs, probes and compares directions.
 
 Mean, covariance and Mahalanobis distances come from
 :class:`aelatent.stats.LatentGaussian`; the PCA is scikit-learn's
@@ -20,9 +24,11 @@ import pandas as pd
 import scipy.stats
 from sklearn.decomposition import PCA
 
+from sklearn.base import BaseEstimator
+
 from .errors import ConfigError
-from .sampling import LatentSampler
-from .stats import LatentGaussian, check_points
+from .stats import check_points
+from .validation import check_fitted, check_int, check_n_features, check_option, check_real
 
 # -- multivariate normal: ellipses, chi-square tests, normality -------------------------
 
@@ -31,7 +37,7 @@ def ellipse_coverage(gaussian, z, i, j, n_sigma):
     """Share of z-points inside the n-sigma ellipse of the plane (i, j), and what a normal law puts there.
 
     The n-sigma ellipse of the projection on the coordinate plane (i, j) (see
-    :func:`aelatent.paths.projected_ellipse`) holds the points whose 2-d
+    :func:`aelatent.latent_paths.projected_ellipse`) holds the points whose 2-d
     Mahalanobis distance is at most ``n_sigma``; a 2-d normal distribution
     puts ``1 - exp(-n_sigma**2 / 2)`` of its mass there (39.3 %, 86.5 %,
     98.9 % for 1, 2, 3 sigma).
@@ -76,7 +82,7 @@ def chi2_test(gaussian, x):
         ``median_d2`` and ``expected_median_d2``.
     """
     d2 = squared_mahalanobis(gaussian, x)
-    dist = scipy.stats.chi2(gaussian.n_features)
+    dist = scipy.stats.chi2(gaussian.n_features_in_)
     test = scipy.stats.kstest(d2, dist.cdf)
     return {"ks": float(test.statistic), "ks_pvalue": float(test.pvalue),
             "frac_within_q99": float(np.mean(d2 <= dist.ppf(0.99))),
@@ -110,10 +116,13 @@ def normality_table(x, names=None):
 # -- PCA alignment ---------------------------------------------------------------------
 
 
-class PCAAlignment:
+class PCAAlignment(BaseEstimator):
     """Principal axes of a z-point cloud: rotate into uncorrelated, centred coordinates and back.
 
-    A thin layer over :class:`sklearn.decomposition.PCA` (all components kept).
+    A thin layer over :class:`sklearn.decomposition.PCA` (all components kept,
+    full SVD). :meth:`transform` gives the coordinates y along the axes;
+    :meth:`whiten` divides them by the standard deviations sqrt(lambda_i), so
+    that in the whitened frame the Mahalanobis distance is the Euclidean length.
 
     Parameters
     ----------
@@ -133,14 +142,15 @@ class PCAAlignment:
         Rows are the unit principal axes e_i in the (scaled) latent space.
     explained_variance_ : ndarray (N,)
         Variances lambda_i along the axes, largest first.
+    explained_variance_ratio_ : ndarray (N,)
+    n_features_in_ : int
     """
 
     def __init__(self, scale="covariance"):
-        if scale not in ("covariance", "correlation"):
-            raise ConfigError(f"scale must be 'covariance' or 'correlation', got {scale!r}.")
         self.scale = scale
 
-    def fit(self, z):
+    def fit(self, z, y=None):
+        check_option(self.scale, "scale", ("covariance", "correlation"))
         z = check_points(z)
         self.mean_ = z.mean(axis=0)
         self.scale_ = z.std(axis=0, ddof=1) if self.scale == "correlation" else np.ones(z.shape[1])
@@ -150,29 +160,52 @@ class PCAAlignment:
         self.components_ = self.pca_.components_
         self.explained_variance_ = self.pca_.explained_variance_
         self.explained_variance_ratio_ = self.pca_.explained_variance_ratio_
+        self.n_features_in_ = z.shape[1]
         return self
 
-    @property
-    def n_features(self):
-        return len(self.mean_)
+    def _points(self, z, name):
+        check_fitted(self)
+        z = np.atleast_2d(np.asarray(z, dtype=np.float64))
+        check_n_features(self, z, name)
+        return z
 
     def transform(self, z):
         """Coordinates along the principal axes (centred, uncorrelated), shape (n, N)."""
-        z = np.atleast_2d(np.asarray(z, dtype=np.float64))
+        z = self._points(z, "z")
         return self.pca_.transform((z - self.mean_) / self.scale_)
 
     def inverse_transform(self, y):
         """Latent vectors from coordinates along the principal axes."""
-        y = np.atleast_2d(np.asarray(y, dtype=np.float64))
-        if y.shape[1] != self.n_features:
-            raise ConfigError(f"aligned coordinates must have {self.n_features} columns, "
-                              f"got {y.shape[1]}.")
+        y = self._points(y, "aligned coordinates")
         return self.pca_.inverse_transform(y) * self.scale_ + self.mean_
+
+    def whitening_scale(self, floor=0.0):
+        """sqrt(lambda_i), with variances below ``floor`` times the largest raised to it.
+
+        A floor keeps axes of (nearly) zero variance -- dead latent components --
+        from blowing up in the whitened frame.
+        """
+        check_fitted(self)
+        check_real(floor, "floor", low=0, high=1, what="a share of the largest variance")
+        variance = self.explained_variance_
+        return np.sqrt(np.maximum(variance, floor * variance.max()))
+
+    def whiten(self, z, floor=0.0):
+        """Whitened coordinates y_i / sqrt(lambda_i): unit variance along every axis.
+
+        In this frame the Mahalanobis distance is the Euclidean length. See
+        :meth:`whitening_scale` for ``floor``.
+        """
+        return self.transform(z) / self.whitening_scale(floor)
+
+    def unwhiten(self, w, floor=0.0):
+        """Latent vectors from whitened coordinates (the inverse of :meth:`whiten`)."""
+        return self.inverse_transform(np.atleast_2d(w) * self.whitening_scale(floor))
 
     def n_components_for(self, fraction):
         """Smallest number of leading axes that together carry ``fraction`` of the variance."""
-        if not 0 < fraction <= 1:
-            raise ConfigError(f"fraction must lie in (0, 1], got {fraction}.")
+        check_fitted(self)
+        check_real(fraction, "fraction", low=0, high=1, low_open=True)
         cumulative = np.cumsum(self.explained_variance_ratio_)
         return int(min(np.searchsorted(cumulative, fraction - 1e-12) + 1, len(cumulative)))
 
@@ -183,9 +216,9 @@ class PCAAlignment:
         -------
         ndarray, shape (len(steps), N)
         """
-        if not 0 <= axis < self.n_features:
-            raise ConfigError(f"axis must lie in [0, {self.n_features}), got {axis}.")
-        y = np.zeros((len(steps), self.n_features))
+        check_fitted(self)
+        axis = check_int(axis, "axis", minimum=0, maximum=self.n_features_in_ - 1)
+        y = np.zeros((len(steps), self.n_features_in_))
         y[:, axis] = np.asarray(steps, dtype=np.float64) * np.sqrt(self.explained_variance_[axis])
         return self.inverse_transform(y)
 
@@ -195,140 +228,3 @@ def max_abs_offdiag_corr(x):
     corr = np.corrcoef(np.asarray(x, dtype=np.float64), rowvar=False)
     np.fill_diagonal(corr, 0)
     return float(np.max(np.abs(corr)))
-
-
-# -- samplers --------------------------------------------------------------------------
-
-
-class MultivariateNormalSampler(LatentSampler):
-    """Latent vectors from the full-covariance multivariate normal fitted to the z-points.
-
-    Attributes
-    ----------
-    gaussian_ : LatentGaussian
-        Mean, covariance and Mahalanobis distances of the fitted points.
-    """
-
-    def _fit(self, z):
-        self.gaussian_ = LatentGaussian().fit(z)
-        self.mean_ = self.gaussian_.mean_
-        self.cov_ = self.gaussian_.cov_
-
-    def _sample(self, n, rng):
-        return rng.multivariate_normal(self.mean_, self.cov_, size=n, method="eigh")
-
-
-class PCAAlignedSampler(LatentSampler):
-    """Independent Gaussians along the principal axes, optionally restricted, rotated back.
-
-    Coordinate y_i along principal axis i is drawn from N(0, lambda_i); the
-    vector y is transformed back to the latent space. Without restriction this
-    is the multivariate normal distribution again; the restrictions cut its
-    tails:
-
-    - ``restrict="ellipsoid"``: only vectors inside the confidence ellipsoid
-      sum_i y_i^2 / lambda_i <= chi2_N.ppf(confidence), drawn exactly (a
-      uniform direction times a chi radius truncated to the ellipsoid; no
-      rejection);
-    - ``restrict="intervals"``: each y_i from a normal truncated to
-      |y_i| <= c * sqrt(lambda_i), c = Phi^-1((1 + confidence) / 2), i.e. the
-      central interval holding ``confidence`` of each axis's distribution.
-
-    Parameters
-    ----------
-    restrict : {None, "ellipsoid", "intervals"}
-    confidence : float in (0, 1)
-        Confidence level of the restriction.
-    n_components : int, optional
-        Draw only the leading principal axes; the others stay at the centre.
-    scale : {"covariance", "correlation"}
-        See :class:`PCAAlignment`.
-    """
-
-    def __init__(self, restrict=None, confidence=0.99, n_components=None, scale="covariance"):
-        self.restrict = restrict
-        self.confidence = confidence
-        self.n_components = n_components
-        self.scale = scale
-
-    def _check_params(self):
-        if self.restrict not in (None, "ellipsoid", "intervals"):
-            raise ConfigError(f"restrict must be None, 'ellipsoid' or 'intervals', got "
-                              f"{self.restrict!r}.")
-        if not 0 < self.confidence < 1:
-            raise ConfigError(f"confidence must lie strictly between 0 and 1, got "
-                              f"{self.confidence!r}.")
-        if self.n_components is not None and (int(self.n_components) != self.n_components
-                                              or self.n_components < 1):
-            raise ConfigError(f"n_components must be a positive number of axes or None, got "
-                              f"{self.n_components!r}.")
-        if hasattr(self, "alignment_") and self.n_components is not None \
-                and self.n_components > self.alignment_.n_features:
-            raise ConfigError(f"n_components must be at most {self.alignment_.n_features}, got "
-                              f"{self.n_components}.")
-
-    def _fit(self, z):
-        self.alignment_ = PCAAlignment(self.scale).fit(z)
-        self._check_params()
-
-    def sample_aligned(self, n, seed=0):
-        """Coordinates along the principal axes, shape (n, N), before the back-rotation.
-
-        ``seed`` is an int or a :class:`numpy.random.Generator`.
-        """
-        rng = np.random.default_rng(seed)
-        sd = np.sqrt(self.alignment_.explained_variance_)
-        m = int(self.n_components or len(sd))
-        y = np.zeros((n, len(sd)))
-        if self.restrict == "ellipsoid":
-            direction = rng.standard_normal((n, m))
-            direction /= np.linalg.norm(direction, axis=1, keepdims=True)
-            radius = np.sqrt(scipy.stats.chi2.ppf(rng.uniform(0, self.confidence, n), m))
-            y[:, :m] = direction * radius[:, None] * sd[:m]
-        elif self.restrict == "intervals":
-            c = scipy.stats.norm.ppf((1 + self.confidence) / 2)
-            y[:, :m] = scipy.stats.truncnorm.rvs(-c, c, size=(n, m), random_state=rng) * sd[:m]
-        else:
-            y[:, :m] = rng.standard_normal((n, m)) * sd[:m]
-        return y
-
-    def _sample(self, n, rng):
-        return self.alignment_.inverse_transform(self.sample_aligned(n, rng))
-
-
-# -- interactive control (notebook X) ----------------------------------------------------
-
-
-def confidence_explorer(z, decode, restrict="ellipsoid", confidence=0.9, seed=0, n_images=21,
-                        ncols=7, gaussian=None):
-    """A live grid of PCA-aligned samples with a slider for the confidence level.
-
-    The same machinery and conventions as post VII's ``fact`` slider
-    (:func:`aelatent.widgets.fact_explorer`): a slider, a seed and a
-    number-of-images control; every change re-samples and re-decodes; under
-    papermill ``.show()`` also renders the grid for the initial values as a
-    static figure.
-
-    Parameters
-    ----------
-    z : array, shape (n, N)
-    decode : callable
-        Latent vectors -> images, e.g. ``run.decode``.
-    restrict : {"ellipsoid", "intervals"}
-        The restriction of :class:`PCAAlignedSampler` the slider controls.
-    confidence : float in (0, 1)
-        Initial confidence level.
-    gaussian : fitted LatentGaussian, optional
-        When given, the caption reports Mahalanobis distances and the core share.
-
-    Returns
-    -------
-    aelatent.widgets.SamplerExplorer
-    """
-    from .widgets import SamplerExplorer
-
-    if restrict not in ("ellipsoid", "intervals"):
-        raise ConfigError(f"restrict must be 'ellipsoid' or 'intervals', got {restrict!r}.")
-    return SamplerExplorer(z, decode, PCAAlignedSampler(restrict=restrict), "confidence",
-                           confidence, 0.05, 0.99, seed=seed, n_images=n_images, ncols=ncols,
-                           gaussian=gaussian, title=f"PCA-aligned, {restrict}")

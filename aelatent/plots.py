@@ -136,7 +136,7 @@ def confidence_ellipses(gaussian, i, j, ax=None, n_sigmas=(1, 2, 3), colour="C1"
 
     Draw them over :func:`latent_projection` of the same plane: nested, inclined
     ellipses around the centre (marked x) along the eigenvectors of the 2x2
-    covariance block (see :func:`aelatent.paths.projected_ellipse`).
+    covariance block (see :func:`aelatent.latent_paths.projected_ellipse`).
 
     Parameters
     ----------
@@ -146,7 +146,7 @@ def confidence_ellipses(gaussian, i, j, ax=None, n_sigmas=(1, 2, 3), colour="C1"
     """
     from matplotlib.patches import Ellipse
 
-    from .paths import projected_ellipse
+    from .latent_paths import projected_ellipse
 
     if ax is None:
         _, ax = plt.subplots(figsize=(4.5, 4.5))
@@ -243,7 +243,7 @@ def path_panel(z, path, images, gaussian, k_levels=(1, 2, 3), title=None, size=0
     ----------
     z : array (n, N)
         The z-points.
-    path : :class:`aelatent.paths.PlanePath`
+    path : :class:`aelatent.latent_paths.PlanePath`
     images : array (n_points, h, w, 3)
         Decoded path points.
     gaussian : fitted :class:`aelatent.stats.LatentGaussian`

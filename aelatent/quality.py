@@ -33,6 +33,7 @@ import scipy.ndimage
 
 from .errors import ConfigError
 from .stats import check_points
+from .validation import check_int
 
 #: Images generated per sampler in the league table, by profile.
 N_IMAGES_BY_PROFILE = {"smoke": 200, "default": 2000, "full": 5000}
@@ -287,9 +288,8 @@ def precision_recall(real, generated, k=3):
     generated = check_points(generated, "generated")
     if real.shape[1] != generated.shape[1]:
         raise ConfigError(f"real and generated differ in dimension: {real.shape[1]} vs {generated.shape[1]}.")
-    if not isinstance(k, (int, np.integer)) or not 1 <= k < min(len(real), len(generated)):
-        raise ConfigError(f"k must be an integer in [1, {min(len(real), len(generated)) - 1}] "
-                          f"(fewer than the points of each set), got {k!r}.")
+    check_int(k, "k", maximum=min(len(real), len(generated)) - 1,
+              what="the neighbour of the balls, fewer than the points of each set")
     precision = _covered(generated, real, _kth_neighbour_radius(real, k)).mean()
     recall = _covered(real, generated, _kth_neighbour_radius(generated, k)).mean()
     return float(precision), float(recall)
@@ -508,8 +508,8 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, pr
     ----------
     run : aelatent.runs.Run
     keys : list of str, optional
-        Sampler keys for :func:`aelatent.sampling.make_sampler`; default all
-        keys of :data:`aelatent.sampling.SAMPLERS`.
+        Sampler keys for :func:`aelatent.samplers.make_sampler`; default all
+        keys of :data:`aelatent.samplers.SAMPLERS`.
     n_images : int
         Images per sampler (see :func:`default_n_images`).
     seed : int
@@ -524,56 +524,90 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, pr
     """
     import pandas as pd
 
-    from .sampling import SAMPLERS, make_sampler
-    from .stats import LatentGaussian
+    from .samplers import SAMPLERS, make_sampler
 
-    if isinstance(n_images, bool) or not isinstance(n_images, (int, np.integer)) or n_images < 10:
-        raise ConfigError(f"n_images must be an integer >= 10, got {n_images!r}.")
+    check_int(n_images, "n_images", minimum=10, what="images per sampler")
     keys = list(SAMPLERS) if keys is None else list(keys)
-    say = print if progress else (lambda *a, **kw: None)
+    ref_pos, test_pos = split_validation(len(run.image_set.val_index), seed)
+    scorer = _LeagueScorer(run, ref_pos, n_compared=int(min(n_images, len(test_pos))), k=k,
+                           n_examples=n_examples, say=print if progress else None)
+    for key, (images, z) in calibration_sets(run, test_pos, seed).items():
+        scorer.add(key, "calibration", images, z)
+    for key in keys:
+        z = make_sampler(key).fit(run.z_train).sample(n_images, random_state=seed)
+        scorer.add(key, "sampler", run.decode(z), z)
+    table = pd.DataFrame.from_dict(scorer.rows, orient="index").reindex(columns=LEAGUE_COLUMNS)
+    return League(table, scorer.examples, len(ref_pos))
 
-    image_set = run.image_set
-    val = image_set.val_index
-    if len(val) < 20:
-        raise ConfigError(f"the run has only {len(val)} validation images; the league needs >= 20 "
+
+#: Columns of :attr:`League.table`, in order.
+LEAGUE_COLUMNS = ["kind", "n_images", "n_compared", "face_rate", "onet_score", "frechet_onet",
+                  "precision", "recall", "latent_precision", "latent_recall",
+                  "mahalanobis_median", "core_fraction"]
+
+
+def split_validation(n_val, seed):
+    """Seeded split of ``n_val`` validation positions into a reference and a test half.
+
+    Returns
+    -------
+    reference, test : sorted int arrays, disjoint, of sizes n_val // 2 and the rest
+
+    Raises
+    ------
+    ConfigError
+        With fewer than 20 validation images (two halves of at least 10).
+    """
+    if n_val < 20:
+        raise ConfigError(f"the run has only {n_val} validation images; the league needs >= 20 "
                           "(two halves of >= 10). Use more images or a larger val_fraction.")
-    order = np.random.default_rng(seed).permutation(len(val))
-    ref_pos, test_pos = np.sort(order[:len(val) // 2]), np.sort(order[len(val) // 2:])
-    n_compared = int(min(n_images, len(test_pos)))
-    reference = QualityReference(k).fit(image_set.images[val[ref_pos]], z=run.z_val[ref_pos])
-    gaussian = LatentGaussian().fit(run.z_train)
+    order = np.random.default_rng(seed).permutation(n_val)
+    return np.sort(order[:n_val // 2]), np.sort(order[n_val // 2:])
+
+
+def calibration_sets(run, test_pos, seed):
+    """The calibration rows of the league: key -> (images, z-points or None).
+
+    ``real_vs_real`` (the test half of the validation images), ``recon``
+    (their reconstructions), and the negatives ``blurred``, ``grey`` and
+    ``noise`` (no z-points).
+    """
+    image_set = run.image_set
+    test_images = np.asarray(image_set.images[image_set.val_index[test_pos]])
+    z_test = run.z_val[test_pos]
     size = run.config.image_size
+    return {"real_vs_real": (test_images, z_test),
+            "recon": (run.decode(z_test), z_test),
+            "blurred": (blurred_images(test_images), None),
+            "grey": (grey_images(len(test_images), size), None),
+            "noise": (noise_images(len(test_images), size, seed), None)}
 
-    rows, examples = {}, {}
 
-    def add(key, kind, images, z_sampled=None):
+class _LeagueScorer:
+    """Scores image sets against the reference half; collects the league's rows and examples."""
+
+    def __init__(self, run, ref_pos, n_compared, k, n_examples, say=None):
+        from .stats import LatentGaussian
+
+        image_set = run.image_set
+        self.run, self.n_compared, self.n_examples, self.say = run, n_compared, n_examples, say
+        self.reference = QualityReference(k).fit(image_set.images[image_set.val_index[ref_pos]],
+                                                 z=run.z_val[ref_pos])
+        self.gaussian = LatentGaussian().fit(run.z_train)
+        self.rows, self.examples = {}, {}
+
+    def add(self, key, kind, images, z_sampled=None):
         images = as_uint8_images(images)
-        scores = score_images(images)
-        row = reference.compare(scores, z=run.encode(images), n=min(n_compared, len(images)))
+        row = self.reference.compare(score_images(images), z=self.run.encode(images),
+                                     n=min(self.n_compared, len(images)))
         row["n_compared"] = row.pop("n")
         row.update(kind=kind, n_images=len(images))
         if z_sampled is not None:
-            distances = gaussian.mahalanobis(z_sampled)
+            distances = self.gaussian.mahalanobis(z_sampled)
             row.update(mahalanobis_median=float(np.median(distances)),
-                       core_fraction=float((distances <= gaussian.core_radius_).mean()))
-        rows[key] = row
-        examples[key] = images[:n_examples]
-        say(f"{key:>20}: face rate {row['face_rate']:.3f}, Frechet-ONet {row['frechet_onet']:.3f}")
-
-    test_images = np.asarray(image_set.images[val[test_pos]])
-    z_test = run.z_val[test_pos]
-    add("real_vs_real", "calibration", test_images, z_test)
-    add("recon", "calibration", run.decode(z_test), z_test)
-    add("blurred", "calibration", blurred_images(test_images))
-    add("grey", "calibration", grey_images(len(test_images), size))
-    add("noise", "calibration", noise_images(len(test_images), size, seed))
-    for key in keys:
-        sampler = make_sampler(key).fit(run.z_train)
-        z = sampler.sample(n_images, seed=seed)
-        add(key, "sampler", run.decode(z), z)
-
-    columns = ["kind", "n_images", "n_compared", "face_rate", "onet_score", "frechet_onet",
-               "precision", "recall", "latent_precision", "latent_recall", "mahalanobis_median",
-               "core_fraction"]
-    table = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=columns)
-    return League(table, examples, len(ref_pos))
+                       core_fraction=float(self.gaussian.inside_core(z_sampled).mean()))
+        self.rows[key] = row
+        self.examples[key] = images[:self.n_examples]
+        if self.say:
+            self.say(f"{key:>20}: face rate {row['face_rate']:.3f}, "
+                     f"Frechet-ONet {row['frechet_onet']:.3f}")

@@ -432,8 +432,8 @@ def _compare_key(notebook, key, now, spec):
     allowed = allowed_deviation(spec)
     if now == ref:
         status = "same"
-    elif abs(float(now) - float(ref)) <= allowed:
-        status = "moved"
+    elif abs(float(now) - float(ref)) <= allowed * (1 + 1e-9):   # a change of exactly the
+        status = "moved"                                          # tolerance is within it
     else:
         status = "outside"
     return Row(notebook, key, status, ref, now, allowed, how=spec.get("derived", "declared"))
@@ -738,7 +738,8 @@ def fresh_series(profile, data_dir, seed, notebooks=None, keep=False, variant=No
     env = " ".join(f"{k}={v}" for k, v in variant.env.items()) or "unchanged environment"
     log(f"aelatent regress: {variant.name} run, seed {seed + variant.seed_offset}, {env}")
     with numeric_environment(variant.env):
-        run_series(profile, data_dir, name, seed + variant.seed_offset, notebooks, log=log)
+        run_series(profile, data_dir, name, seed + variant.seed_offset, notebooks, log=log,
+                   record=False)
     return run_folder
 
 

@@ -8,6 +8,7 @@ from .config import default_run_name, profile_config
 from .data import open_celeba
 from .errors import AelatentError
 from .locations import notebooks_dir, runs_dir
+from .runs import record_current_run
 from .storage import folder_lock
 
 
@@ -35,8 +36,11 @@ class NotebookFailed(AelatentError):
 
 
 def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None,
-               log=print):
+               log=print, record=True):
     """Run the notebooks in order; stop at the first failure.
+
+    With ``record`` the run becomes the one that notebooks opened with empty
+    parameters follow (:func:`aelatent.runs.record_current_run`).
 
     Returns
     -------
@@ -61,6 +65,8 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
     data = "embedded synthetic faces" if config.is_synthetic else config.data_dir
     log(f"aelatent: profile {profile!r}, data {data}, run {name!r}")
     books = series(notebooks)
+    if record:
+        record_current_run(profile, parameters["data_dir"], name, seed)
     timings = []
     # one runner per run folder: a second one fails clearly instead of interleaving writes
     with folder_lock(out_dir.parent, name=".series.lock"):

@@ -17,6 +17,7 @@ what is missing, and refuses a run folder made with other parameters.
 
 from __future__ import annotations
 
+import datetime
 import functools
 import math
 import shutil
@@ -27,7 +28,7 @@ import pandas as pd
 
 from .config import RunConfig, default_run_name, profile_config
 from .errors import ConfigError, DataError
-from .locations import runs_dir
+from .locations import current_run_file, runs_dir
 from .storage import (folder_lock, load_array, read_json, remove_stale_temporaries, save_array,
                       write_json)
 
@@ -102,22 +103,18 @@ class Run:
         return z, ids
 
     @functools.cached_property
-    def z_train(self):
-        """z-points of the training images, shape (n_train, z_dim)."""
-        return self._z("train")[0]
+    def _points(self):
+        """``{"train": (z, ids), "val": (z, ids)}``, read from the run folder on first use."""
+        return {split: self._z(split) for split in ("train", "val")}
 
-    @functools.cached_property
-    def z_val(self):
-        """z-points of the validation images, shape (n_val, z_dim)."""
-        return self._z("val")[0]
-
-    @functools.cached_property
-    def ids_train(self):
-        return self._z("train")[1]
-
-    @functools.cached_property
-    def ids_val(self):
-        return self._z("val")[1]
+    z_train = property(lambda self: self._points["train"][0],
+                       doc="z-points of the training images, shape (n_train, z_dim).")
+    z_val = property(lambda self: self._points["val"][0],
+                     doc="z-points of the validation images, shape (n_val, z_dim).")
+    ids_train = property(lambda self: self._points["train"][1],
+                         doc="Image ids of the training z-points, in the same order.")
+    ids_val = property(lambda self: self._points["val"][1],
+                       doc="Image ids of the validation z-points, in the same order.")
 
     @functools.cached_property
     def history(self):
@@ -163,12 +160,10 @@ def ensure_run(profile="smoke", data_dir="", run_name="", seed=0, verbose=2, **o
 
     Parameters
     ----------
-    profile : {"smoke", "default", "full"}
-    data_dir : str
-        Folder holding ``img_align_celeba/``; ``""`` for the embedded synthetic faces.
+    profile, data_dir, seed
+        As for :func:`aelatent.config.profile_config`.
     run_name : str
         Name of the run folder; ``""`` derives one from profile, data and seed.
-    seed : int
     verbose : int
         Keras ``fit`` verbosity while training.
     **overrides
@@ -257,3 +252,22 @@ def second_case_run_name(profile, data_dir, run_name, seed, seed_offset=1):
     if not run_name or run_name == first:
         return default_run_name(profile, profile_config(profile, data_dir, seed + seed_offset))
     return f"{run_name}-case2"
+
+
+def record_current_run(profile, data_dir, run_name, seed):
+    """Record the run the notebooks follow when their parameters are left empty."""
+    write_json(current_run_file(), {
+        "profile": profile, "data_dir": data_dir, "run_name": run_name, "seed": int(seed),
+        "recorded": datetime.datetime.now().isoformat(timespec="seconds")})
+
+
+def current_run():
+    """The recorded run as a dict (see :func:`record_current_run`), or None."""
+    path = current_run_file()
+    if not path.exists():
+        return None
+    record = read_json(path)
+    missing = {"profile", "data_dir", "run_name", "seed"} - set(record)
+    if missing:
+        raise ConfigError(f"{path} lacks {sorted(missing)}; delete it (make run writes it anew).")
+    return record

@@ -27,7 +27,10 @@ import pandas as pd
 import scipy.linalg
 import scipy.stats
 
+from sklearn.base import BaseEstimator
+
 from .errors import ConfigError
+from .validation import check_fitted, check_int, check_n_features, check_real
 
 #: hw / sigma of a Gaussian: half of its full width at half maximum is sigma * sqrt(2 ln 2).
 GAUSSIAN_HW_FACTOR = float(np.sqrt(2.0 * np.log(2.0)))
@@ -48,12 +51,6 @@ def check_points(z, name="z", dtype=np.float64):
     if not np.isfinite(z).all():
         raise ConfigError(f"{name} contains NaN or inf values.")
     return z
-
-
-def _check_positive_int(value, name):
-    if not isinstance(value, (int, np.integer)) or value < 1:
-        raise ConfigError(f"{name} must be a positive integer, got {value!r}.")
-    return int(value)
 
 
 # -- per-component number distributions ------------------------------------------------------
@@ -80,12 +77,12 @@ def component_histograms(z, bins=64, quantiles=(0.001, 0.999), max_range_points=
     edges : ndarray of shape (N, bins + 1)
     """
     z = check_points(z, dtype=None)
-    bins = _check_positive_int(bins, "bins")
+    bins = check_int(bins, "bins")
     q_lo, q_hi = quantiles
     if not 0 <= q_lo < q_hi <= 1:
         raise ConfigError(f"quantiles must satisfy 0 <= low < high <= 1, got {quantiles}.")
     n, n_dims = z.shape
-    step = max(1, n // _check_positive_int(max_range_points, "max_range_points"))
+    step = max(1, n // check_int(max_range_points, "max_range_points"))
     lo, hi = np.quantile(z[::step].astype(np.float64), [q_lo, q_hi], axis=0)
     flat = hi <= lo                          # constant component: numpy's +-0.5 convention
     lo, hi = np.where(flat, lo - 0.5, lo), np.where(flat, hi + 0.5, hi)
@@ -285,7 +282,7 @@ def gaussian_fit(z, bins=64, max_ks_points=20000, seed=0):
     r2 = 1.0 - ss_res / np.where(ss_tot > 0, ss_tot, np.nan)
 
     rng = np.random.default_rng(seed)
-    m = min(n, _check_positive_int(max_ks_points, "max_ks_points"))
+    m = min(n, check_int(max_ks_points, "max_ks_points"))
     sample = z[np.sort(rng.choice(n, m, replace=False))] if m < n else z
     cdf = scipy.stats.norm.cdf((np.sort(sample, axis=0) - mean) / safe_std)
     steps = np.arange(1, m + 1)[:, None] / m
@@ -336,12 +333,11 @@ def uniform_vectors(n, n_dims, b, seed=0):
     """Statistical vectors: ``n`` vectors whose ``n_dims`` components are iid uniform on [-b, b].
 
     Uses ``np.random.default_rng(seed).uniform(-b, b, size=(n, n_dims))``, the
-    same stream as :class:`aelatent.sampling.CommonIntervalSampler`.
+    same stream as :class:`aelatent.samplers.CommonIntervalSampler`.
     """
-    n = _check_positive_int(n, "n")
-    n_dims = _check_positive_int(n_dims, "n_dims")
-    if not np.isfinite(b) or b <= 0:
-        raise ConfigError(f"b must be a positive number (the interval is [-b, b]), got {b!r}.")
+    n = check_int(n, "n")
+    n_dims = check_int(n_dims, "n_dims")
+    check_real(b, "b", low=0, low_open=True, what="the interval is [-b, b]")
     return np.random.default_rng(seed).uniform(-b, b, size=(n, n_dims))
 
 
@@ -456,7 +452,7 @@ def strongest_pairs(corr, k=10):
 
 # -- the multivariate Gaussian and its core ----------------------------------------------------
 
-class LatentGaussian:
+class LatentGaussian(BaseEstimator):
     """Mean and covariance of a z-point cloud, with Mahalanobis distances and a core.
 
     The *core* of the distribution is the set of points whose Mahalanobis
@@ -470,16 +466,28 @@ class LatentGaussian:
     core_quantile : float
     ridge : float
         Added to the covariance diagonal (relative to its mean) to keep it invertible.
+
+    Attributes
+    ----------
+    mean_ : ndarray (N,)
+    cov_ : ndarray (N, N)
+    chol_ : ndarray (N, N)
+        Lower Cholesky factor of the (ridged) covariance.
+    core_radius_ : float
+        The ``core_quantile`` quantile of the fitted points' Mahalanobis distances.
+    n_features_in_ : int
     """
 
     def __init__(self, core_quantile=0.99, ridge=1e-6):
-        if not 0 < core_quantile < 1:
-            raise ConfigError(f"core_quantile must lie in (0, 1), got {core_quantile}.")
         self.core_quantile = core_quantile
         self.ridge = ridge
 
-    def fit(self, z):
+    def fit(self, z, y=None):
+        check_real(self.core_quantile, "core_quantile", low=0, high=1, low_open=True,
+                   high_open=True, what="the share of z-points inside the core")
+        check_real(self.ridge, "ridge", low=0)
         z = check_points(z, dtype=None)
+        self.n_features_in_ = z.shape[1]
         self.mean_ = z.mean(axis=0, dtype=np.float64)
         self.cov_ = np.cov(z, rowvar=False, dtype=np.float64)
         jitter = self.ridge * np.trace(self.cov_) / len(self.cov_)
@@ -487,15 +495,11 @@ class LatentGaussian:
         self.core_radius_ = float(np.quantile(self.mahalanobis(z), self.core_quantile))
         return self
 
-    @property
-    def n_features(self):
-        return len(self.mean_)
-
     def mahalanobis(self, x):
         """Mahalanobis distances of points ``x`` (n, N) to the fitted distribution."""
+        check_fitted(self)
         x = np.atleast_2d(np.asarray(x))
-        if x.shape[1] != self.n_features:
-            raise ConfigError(f"points must have {self.n_features} components, got {x.shape[1]}.")
+        check_n_features(self, x)
         out = np.empty(len(x))
         for start in range(0, len(x), _CHUNK_ROWS):
             block = np.asarray(x[start:start + _CHUNK_ROWS], dtype=np.float64) - self.mean_
@@ -507,3 +511,22 @@ class LatentGaussian:
         """Boolean mask: which points lie inside the core."""
         return self.mahalanobis(x) <= self.core_radius_
 
+    def distance_table(self, clouds):
+        """Median Mahalanobis distance and share inside the core of named point clouds.
+
+        Parameters
+        ----------
+        clouds : dict of str -> array (n, N)
+            E.g. sampled vectors per parameter value, and the validation z-points.
+
+        Returns
+        -------
+        pandas.DataFrame
+            Indexed by the names, columns ``median Mahalanobis`` and ``inside core``.
+        """
+        rows = {}
+        for name, points in clouds.items():
+            distances = self.mahalanobis(points)
+            rows[name] = {"median Mahalanobis": float(np.median(distances)),
+                          "inside core": float(np.mean(distances <= self.core_radius_))}
+        return pd.DataFrame.from_dict(rows, orient="index")

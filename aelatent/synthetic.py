@@ -21,25 +21,15 @@ from PIL import Image, ImageDraw, ImageFilter
 
 #: Name -> (low, high) of every continuous factor; ``glasses`` is 0 or 1.
 FACTOR_RANGES = {
-    "face_width": (0.50, 0.66),
-    "face_height": (0.66, 0.84),
-    "face_x": (-0.05, 0.05),
-    "face_y": (-0.04, 0.04),
+    "face_width": (0.50, 0.66), "face_height": (0.66, 0.84),      # face oval, share of the image
+    "face_x": (-0.05, 0.05), "face_y": (-0.04, 0.04),              # its offset from the centre
     "skin_tone": (0.0, 1.0),
-    "hair_colour": (0.0, 1.0),
-    "hair_length": (0.0, 1.0),
-    "hair_parting": (-1.0, 1.0),
-    "eye_spacing": (0.15, 0.25),
-    "eye_size": (0.035, 0.06),
-    "brow_height": (0.04, 0.09),
-    "nose_length": (0.07, 0.14),
-    "mouth_width": (0.12, 0.26),
-    "smile": (-1.0, 1.0),
+    "hair_colour": (0.0, 1.0), "hair_length": (0.0, 1.0), "hair_parting": (-1.0, 1.0),
+    "eye_spacing": (0.15, 0.25), "eye_size": (0.035, 0.06), "brow_height": (0.04, 0.09),
+    "nose_length": (0.07, 0.14), "mouth_width": (0.12, 0.26), "smile": (-1.0, 1.0),
     "glasses": (0.0, 1.0),
-    "background_hue": (0.0, 1.0),
-    "background_gradient": (0.0, 1.0),
-    "light_angle": (-np.pi, np.pi),
-    "light_strength": (0.0, 0.35),
+    "background_hue": (0.0, 1.0), "background_gradient": (0.0, 1.0),
+    "light_angle": (-np.pi, np.pi), "light_strength": (0.0, 0.35),
 }
 
 _SKIN_LIGHT = np.array([250, 222, 196])

@@ -8,7 +8,7 @@ can be tested -- without a browser front end; under papermill,
 :meth:`SamplerExplorer.show` also renders the grid for the initial values as an
 ordinary static figure. :func:`fact_explorer` is post VII's slider for the
 per-component intervals mu_j +- fact*hw_j; notebook X's confidence slider
-(:func:`aelatent.pca.confidence_explorer`) is the same explorer on another sampler.
+:func:`confidence_explorer` is the same explorer on the PCA-aligned sampler.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .errors import ConfigError
-from .sampling import ComponentIntervalSampler
+from .samplers import ComponentIntervalSampler, PCAAlignedSampler
+from .validation import check_int, check_option, check_real
 
 
 class SamplerExplorer:
@@ -31,7 +32,7 @@ class SamplerExplorer:
         z-points the sampler is fitted on (e.g. ``run.z_train``).
     decode : callable
         Latent vectors (n, N) -> images (n, h, w, 3) in [0, 1], e.g. ``run.decode``.
-    sampler : aelatent.sampling.LatentSampler
+    sampler : aelatent.samplers.LatentSampler
         Unfitted sampler; the slider sets ``sampler.<parameter>``.
     parameter : str
         Name of the sampler parameter the slider controls (e.g. ``"fact"``).
@@ -69,10 +70,8 @@ class SamplerExplorer:
         if not np.isfinite(value) or not low <= value <= high:
             raise ConfigError(f"{parameter} must lie in [{low}, {high}] (the slider's range), "
                               f"got {value!r}.")
-        if not isinstance(ncols, (int, np.integer)) or ncols < 1:
-            raise ConfigError(f"ncols must be a positive integer, got {ncols!r}.")
-        if not isinstance(n_images, (int, np.integer)) or not 1 <= n_images <= 10 * ncols:
-            raise ConfigError(f"n_images must be an integer in [1, {10 * ncols}], got {n_images!r}.")
+        ncols = check_int(ncols, "ncols", what="images per row")
+        check_int(n_images, "n_images", maximum=10 * ncols, what="at most ten rows")
         self.decode = decode
         self.gaussian = gaussian
         self.parameter = parameter
@@ -100,7 +99,7 @@ class SamplerExplorer:
     def sample(self):
         """Latent vectors for the current control values."""
         self.sampler.set_params(**{self.parameter: float(self.slider.value)})
-        return self.sampler.sample(int(self.n_images.value), seed=int(self.seed.value))
+        return self.sampler.sample(int(self.n_images.value), random_state=int(self.seed.value))
 
     def figure(self):
         """A matplotlib figure of the current images (closed by the caller)."""
@@ -152,11 +151,32 @@ def fact_explorer(z, decode, fact=0.5, seed=0, n_images=21, ncols=7, gaussian=No
     Parameters are those of :class:`SamplerExplorer`; ``fact`` (>= 0) is the
     slider's initial value and ``fact_max`` its upper end.
     """
-    if not np.isfinite(fact) or fact < 0:
-        raise ConfigError(f"fact must be a number >= 0, got {fact!r}.")
+    check_real(fact, "fact", low=0)
     if fact > fact_max:
         raise ConfigError(f"fact = {fact} is above the slider's end fact_max = {fact_max}; "
                           "raise fact_max.")
     return SamplerExplorer(z, decode, ComponentIntervalSampler(), "fact", fact, 0.0, fact_max,
                            seed=seed, n_images=n_images, ncols=ncols, gaussian=gaussian,
                            title="per-component intervals")
+
+
+def confidence_explorer(z, decode, restrict="ellipsoid", confidence=0.9, seed=0, n_images=21,
+                        ncols=7, gaussian=None):
+    """Notebook X's slider: PCA-aligned samples with a slider for the confidence level.
+
+    The same machinery and conventions as post VII's ``fact`` slider
+    (:func:`fact_explorer`) on :class:`aelatent.samplers.PCAAlignedSampler`.
+
+    Parameters
+    ----------
+    restrict : {"ellipsoid", "intervals"}
+        The restriction of the sampler the slider controls.
+    confidence : float in (0, 1)
+        Initial confidence level.
+
+    Other parameters are those of :class:`SamplerExplorer`.
+    """
+    check_option(restrict, "restrict", ("ellipsoid", "intervals"))
+    return SamplerExplorer(z, decode, PCAAlignedSampler(restrict=restrict), "confidence",
+                           confidence, 0.05, 0.99, seed=seed, n_images=n_images, ncols=ncols,
+                           gaussian=gaussian, title=f"PCA-aligned, {restrict}")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from aelatent import samplers
 from aelatent.config import profile_config
 from aelatent.data import load_image_set, open_celeba, read_attributes, read_partition
 from aelatent.errors import ConfigError, DataError
@@ -286,19 +287,18 @@ def test_numpy_integers_are_accepted():
 
 
 def test_sampler_parameters_out_of_range():
-    from aelatent import sampling
     z = np.random.default_rng(0).normal(size=(50, 4))
     for b in (0, -1.0, float("nan")):
         with pytest.raises(ConfigError, match=r"^b \(the half-width"):
-            sampling.CommonIntervalSampler(b=b)
+            samplers.CommonIntervalSampler(b=b).fit(z)
     with pytest.raises(ConfigError, match=r"^fact \(the scale"):
-        sampling.ComponentIntervalSampler(fact=-0.1)
-    sampler = sampling.ComponentIntervalSampler(fact=0.5).fit(z)
+        samplers.ComponentIntervalSampler(fact=-0.1).fit(z)
+    sampler = samplers.ComponentIntervalSampler(fact=0.5).fit(z)
     for n in (0, -3, 2.5):
-        with pytest.raises(ConfigError, match=r"^n \(the number of vectors"):
+        with pytest.raises(ConfigError, match=r"^n_samples \(the number of vectors"):
             sampler.sample(n)
     with pytest.raises(ConfigError, match="NaN or inf"):
-        sampling.NormalSampler().fit(np.where(z > 2, np.nan, z))
+        samplers.NormalSampler().fit(np.where(z > 2, np.nan, z))
 
 
 # --------------------------------------------------------------------------- run folders

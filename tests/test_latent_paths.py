@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from aelatent.errors import ConfigError
-from aelatent.paths import ellipse_path, line_path, projected_ellipse, select_planes
-from aelatent.sampling import ComponentIntervalSampler
+from aelatent.latent_paths import ellipse_path, line_path, projected_ellipse, select_planes
+from aelatent.samplers import ComponentIntervalSampler
 from aelatent.stats import LatentGaussian
 
 N = 8
@@ -75,12 +75,12 @@ def test_ellipse_path_at_k_sigma_ordered(gauss):
 
 
 def test_others_held_at_given_values(gauss, z):
-    background = ComponentIntervalSampler(0.5).fit(z).sample(1, seed=3)[0]
+    background = ComponentIntervalSampler(0.5).fit(z).sample(1, random_state=3)[0]
     p = line_path(gauss, 0, 5, n_points=7, others=background)
     others = [k for k in range(N) if k not in (0, 5)]
     np.testing.assert_allclose(p.points[:, others], np.broadcast_to(background[others], (7, N - 2)))
     # one background vector per point
-    per_point = ComponentIntervalSampler(0.5).fit(z).sample(7, seed=4)
+    per_point = ComponentIntervalSampler(0.5).fit(z).sample(7, random_state=4)
     q = ellipse_path(gauss, 0, 5, n_points=7, others=per_point)
     np.testing.assert_allclose(q.points[:, others], per_point[:, others])
     np.testing.assert_allclose(q.plane_coords, ellipse_path(gauss, 0, 5, n_points=7).plane_coords,
@@ -92,8 +92,8 @@ def test_others_held_at_given_values(gauss, z):
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    (dict(i=1, j=1), "two different"), (dict(i=-1, j=2), "component i"),
-    (dict(i=0, j=N), "component j"), (dict(i=0, j=1, n_points=1), "n_points"),
+    (dict(i=1, j=1), "two different"), (dict(i=-1, j=2), "^i "),
+    (dict(i=0, j=N), "^j "), (dict(i=0, j=1, n_points=1), "n_points"),
     (dict(i=0, j=1, extent=0), "extent")])
 def test_line_path_validation(gauss, kwargs, match):
     with pytest.raises(ConfigError, match=match):

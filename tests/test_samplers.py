@@ -1,10 +1,13 @@
-"""Samplers of statistical latent vectors: shapes, seeds, ranges, validation, league keys."""
+"""Samplers of statistical latent vectors: shapes, seeds, ranges, validation, league keys.
+
+The scikit-learn conventions every sampler follows are checked in
+tests/test_estimator_conventions.py."""
 
 import numpy as np
 import pytest
 
-from aelatent.errors import ConfigError
-from aelatent.sampling import (SAMPLERS, CommonIntervalSampler, ComponentGaussianSampler,
+from aelatent.errors import ConfigError, NotFittedError
+from aelatent.samplers import (SAMPLERS, CommonIntervalSampler, ComponentGaussianSampler,
                                ComponentIntervalSampler, GMMSampler, LatentSampler,
                                NormalSampler, make_sampler)
 from aelatent.stats import component_stats, uniform_radius_mean
@@ -28,27 +31,27 @@ ALL = [NormalSampler(), CommonIntervalSampler(1.5), ComponentIntervalSampler(0.5
 def test_shape_dtype_and_seeds(sampler, z):
     assert isinstance(sampler, LatentSampler)
     assert sampler.fit(z) is sampler
-    a = sampler.sample(50, seed=3)
+    a = sampler.sample(50, random_state=3)
     assert a.shape == (50, N) and a.dtype == np.float32 and np.isfinite(a).all()
-    np.testing.assert_array_equal(a, sampler.sample(50, seed=3))
-    assert not np.allclose(a, sampler.sample(50, seed=4))
-    assert sampler.sample(1, seed=0).shape == (1, N)
+    np.testing.assert_array_equal(a, sampler.sample(50, random_state=3))
+    assert not np.allclose(a, sampler.sample(50, random_state=4))
+    assert sampler.sample(1, random_state=0).shape == (1, N)
 
 
 @pytest.mark.parametrize("sampler", ALL, ids=lambda s: type(s).__name__)
 def test_sample_before_fit_and_bad_n(sampler, z):
     fresh = type(sampler)(**sampler.get_params())
-    with pytest.raises(ConfigError, match="not fitted"):
+    with pytest.raises(NotFittedError, match="not fitted"):
         fresh.sample(5)
     fresh.fit(z)
     for n in (0, -3, 2.5, True):
-        with pytest.raises(ConfigError, match="n"):
+        with pytest.raises(ConfigError, match="n_samples"):
             fresh.sample(n)
 
 
 def test_common_interval_range_and_radius(z):
     s = CommonIntervalSampler(b=2.0).fit(z)
-    x = s.sample(4000, seed=0)
+    x = s.sample(4000, random_state=0)
     assert x.min() >= -2.0 and x.max() <= 2.0
     assert x.min() < -1.95 and x.max() > 1.95          # fills the interval
     radius = np.linalg.norm(x, axis=1).mean()
@@ -57,9 +60,10 @@ def test_common_interval_range_and_radius(z):
 
 
 @pytest.mark.parametrize("b", [0, -1.0, np.nan, "2", None])
-def test_common_interval_rejects_bad_b(b):
+def test_common_interval_rejects_bad_b(b, z):
+    sampler = CommonIntervalSampler(b)             # __init__ only stores the parameter
     with pytest.raises(ConfigError, match="b "):
-        CommonIntervalSampler(b)
+        sampler.fit(z)
 
 
 def test_component_interval_ranges_respected(z):
@@ -68,7 +72,7 @@ def test_component_interval_ranges_respected(z):
     stats = component_stats(z)
     np.testing.assert_allclose(s.mean_, stats.mean)
     np.testing.assert_allclose(s.halfwidth_, stats.halfwidth)
-    x = s.sample(3000, seed=1).astype(np.float64)
+    x = s.sample(3000, random_state=1).astype(np.float64)
     low, high = stats.mean - fact * stats.halfwidth, stats.mean + fact * stats.halfwidth
     np.testing.assert_allclose(s.low_, low)
     np.testing.assert_allclose(s.high_, high)
@@ -82,15 +86,15 @@ def test_component_interval_ranges_respected(z):
 
 
 def test_component_interval_fact_zero_is_the_centre(z):
-    x = ComponentIntervalSampler(0.0).fit(z).sample(3, seed=0)
+    x = ComponentIntervalSampler(0.0).fit(z).sample(3, random_state=0)
     np.testing.assert_allclose(x, np.broadcast_to(z.astype(np.float64).mean(axis=0), x.shape),
                                atol=1e-5)
 
 
 @pytest.mark.parametrize("fact", [-0.1, -1, np.inf, "0.5"])
-def test_component_interval_rejects_bad_fact(fact):
+def test_component_interval_rejects_bad_fact(fact, z):
     with pytest.raises(ConfigError, match="fact"):
-        ComponentIntervalSampler(fact)
+        ComponentIntervalSampler(fact).fit(z)
 
 
 def test_set_params_is_validated_at_fit_and_sample(z):
@@ -103,20 +107,20 @@ def test_set_params_is_validated_at_fit_and_sample(z):
 
 
 def test_component_gaussian_moments(z):
-    x = ComponentGaussianSampler().fit(z).sample(20000, seed=0)
+    x = ComponentGaussianSampler().fit(z).sample(20000, random_state=0)
     np.testing.assert_allclose(x.mean(axis=0), z.mean(axis=0), atol=0.05)
     np.testing.assert_allclose(x.std(axis=0), z.std(axis=0), rtol=0.03)
 
 
 def test_normal_sampler_is_standard_normal(z):
-    x = NormalSampler().fit(z).sample(20000, seed=0)
+    x = NormalSampler().fit(z).sample(20000, random_state=0)
     np.testing.assert_allclose(x.mean(axis=0), 0, atol=0.05)
     np.testing.assert_allclose(x.std(axis=0), 1, atol=0.03)
 
 
 def test_gmm_sampler_reproduces_correlations(z):
     s = GMMSampler(n_components=2, random_state=0).fit(z)
-    x = s.sample(20000, seed=0)
+    x = s.sample(20000, random_state=0)
     np.testing.assert_allclose(x.mean(axis=0), z.mean(axis=0), atol=0.1)
     np.testing.assert_allclose(np.cov(x, rowvar=False), np.cov(z, rowvar=False), atol=0.15)
     # seeded fit: refitting gives the same mixture
@@ -126,7 +130,7 @@ def test_gmm_sampler_reproduces_correlations(z):
 
 def test_gmm_rejects_bad_components(z):
     with pytest.raises(ConfigError, match="n_components"):
-        GMMSampler(n_components=0)
+        GMMSampler(n_components=0).fit(z)
     with pytest.raises(ConfigError, match="z-points"):
         GMMSampler(n_components=10).fit(z[:15])
 
@@ -166,6 +170,6 @@ def test_gmm_fits_large_clouds_on_a_seeded_subsample(z):
     full = GMMSampler(n_components=2).fit(z)
     np.testing.assert_array_equal(a.mixture_.means_, b.mixture_.means_)
     assert not np.allclose(a.mixture_.means_, full.mixture_.means_)
-    assert a.sample(50, seed=1).shape == (50, z.shape[1])
+    assert a.sample(50, random_state=1).shape == (50, z.shape[1])
     with pytest.raises(ConfigError, match="max_fit_points"):
-        GMMSampler(n_components=2, max_fit_points=3)
+        GMMSampler(n_components=2, max_fit_points=3).fit(z)

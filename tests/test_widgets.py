@@ -1,11 +1,12 @@
-"""The fact slider re-samples and re-decodes when its controls change (no front end needed)."""
+"""The fact and confidence sliders re-sample and re-decode when their controls change (no front end needed)."""
 
 import numpy as np
 import pytest
+import scipy.stats
 
 from aelatent.errors import ConfigError
 from aelatent.stats import LatentGaussian
-from aelatent.widgets import fact_explorer
+from aelatent.widgets import confidence_explorer, fact_explorer
 
 N = 6
 
@@ -69,3 +70,23 @@ def test_show_renders_a_static_figure(z, monkeypatch):
 def test_explorer_validation(z, kwargs, match):
     with pytest.raises(ConfigError, match=match):
         fact_explorer(z, fake_decode, **kwargs)
+
+
+def test_confidence_explorer_resamples_on_slider_change():
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(2000, N)) @ (np.eye(N) + 0.3 * rng.normal(size=(N, N))) + 3.0
+    decode = lambda v: np.clip(np.tile(v[:, :3, None, None], (1, 1, 4, 4)).transpose(0, 2, 3, 1)
+                               / 10, 0, 1)
+    gaussian = LatentGaussian().fit(z)
+    explorer = confidence_explorer(z, decode, confidence=0.5, n_images=6, ncols=3,
+                                   gaussian=gaussian)
+    assert explorer.slider.description == "confidence" and explorer.caption.value.startswith(
+        "confidence = 0.50")
+    first = explorer.vectors.copy()
+    assert np.max(gaussian.mahalanobis(first) ** 2) <= scipy.stats.chi2(N).ppf(0.5) * 1.02
+    explorer.slider.value = 0.95                      # what moving the slider does
+    assert explorer.updates == 2 and explorer.sampler.confidence == 0.95
+    assert not np.array_equal(first, explorer.vectors)
+    assert explorer.caption.value.startswith("confidence = 0.95")
+    with pytest.raises(ConfigError, match="confidence"):
+        confidence_explorer(z, decode, confidence=1.0)

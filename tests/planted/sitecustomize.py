@@ -18,7 +18,7 @@ def _halfwidth_as_sigma():
 
 def _double_fact():
     """The per-component sampler draws from mu_j +- 2*fact*hw_j instead of fact*hw_j."""
-    from aelatent.sampling import ComponentIntervalSampler as S
+    from aelatent.samplers import ComponentIntervalSampler as S
 
     S.low_ = property(lambda self: self.mean_ - 2 * self.fact * self.halfwidth_)
     S.high_ = property(lambda self: self.mean_ + 2 * self.fact * self.halfwidth_)

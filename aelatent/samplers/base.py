@@ -1,0 +1,83 @@
+"""The interface every sampler shares: ``fit(z)``, then ``sample(n_samples, random_state)``."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from ..stats import check_points
+from ..validation import check_fitted, check_int
+
+
+class LatentSampler(BaseEstimator):
+    """Base class: ``fit(z)`` learns what the sampler needs from z-points,
+    ``sample(n_samples, random_state)`` draws latent vectors.
+
+    As in scikit-learn, ``__init__`` of a subclass only stores its parameters;
+    they are checked in :meth:`fit` and again in :meth:`sample` (a parameter
+    changed with ``set_params`` after the fit -- e.g. by a slider -- is checked
+    before it is used).
+
+    Subclasses implement ``_fit(z)`` (z is a validated float64 array),
+    ``_sample(n_samples, rng)`` (``rng`` a :class:`numpy.random.Generator`) and
+    ``_check_params()``.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Dimension N of the fitted z-points.
+    """
+
+    def _check_params(self):
+        """Raise ConfigError for out-of-range parameters (default: nothing to check)."""
+
+    def fit(self, z, y=None):
+        """Learn from z-points.
+
+        Parameters
+        ----------
+        z : array, shape (n, N)
+            z-points of real images (e.g. ``run.z_train``).
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        self._check_params()
+        z = check_points(z, "z")
+        self.n_features_in_ = z.shape[1]
+        self._fit(z)
+        return self
+
+    def _fit(self, z):
+        pass
+
+    def sample(self, n_samples=1, random_state=None):
+        """Draw latent vectors.
+
+        Parameters
+        ----------
+        n_samples : int
+            Number of vectors, > 0.
+        random_state : int, numpy.random.Generator or None
+            Seed of :func:`numpy.random.default_rng`; the same seed gives the
+            same vectors (``None``: fresh entropy, different every call).
+
+        Returns
+        -------
+        ndarray, float32, shape (n_samples, N)
+
+        Raises
+        ------
+        NotFittedError
+            Before :meth:`fit`.
+        """
+        n_samples = check_int(n_samples, "n_samples", what="the number of vectors to sample")
+        check_fitted(self)
+        self._check_params()
+        out = self._sample(n_samples, np.random.default_rng(random_state))
+        return np.asarray(out, dtype=np.float32)
+
+    def _sample(self, n_samples, rng):
+        raise NotImplementedError
