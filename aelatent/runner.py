@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import sys
 import time
 
 from .config import default_run_name, profile_config
 from .data import open_celeba
 from .errors import AelatentError
 from .locations import notebooks_dir, runs_dir
+from .progress import MODE_VARIABLE
 from .runs import record_current_run
 from .storage import folder_lock
+
+#: Kernel option that keeps ipykernel's own warnings (e.g. "running over TCP without
+#: encryption" -- the kernel listens on localhost only) out of the terminal.
+QUIET_KERNEL = "--IPKernelApp.log_level=ERROR"
 
 
 def series(selection=None):
@@ -35,12 +44,103 @@ class NotebookFailed(AelatentError):
     """A notebook of the series raised an error; the message names it and the cell's error."""
 
 
+class TrainingLines:
+    """A file-like sink for a kernel's stdout that passes on what says how long work takes.
+
+    Keras's epoch lines (``Epoch 3/20`` and ``43/43 - 35s - ... - loss: ... - val_loss: ...``)
+    become one line per epoch; the finished-loop lines of
+    :func:`aelatent.progress.progress_bar` pass as they are. Everything else stays in
+    the executed notebook only.
+    """
+
+    EPOCH = re.compile(r"^Epoch (\d+)/(\d+)$")
+    STEPS = re.compile(r"^\d+/\d+ - (\d+s) .*?- loss: (\S+)(?: - val_loss: (\S+))?")
+    FINISHED = re.compile(r": \d+(?: of \d+)? steps in [\d.]+ s$")
+
+    def __init__(self, say):
+        self.say = say
+        self.pending = ""
+        self.epoch = None
+
+    def write(self, text):
+        self.pending += text
+        *lines, self.pending = self.pending.split("\n")
+        for line in lines:
+            self._line(line.strip())
+
+    def flush(self):
+        pass
+
+    def _line(self, line):
+        epoch = self.EPOCH.match(line)
+        if epoch:
+            self.epoch = epoch.groups()
+            return
+        steps = self.STEPS.match(line)
+        if steps and self.epoch:
+            seconds, loss, val_loss = steps.groups()
+            self.say(f"    epoch {self.epoch[0]}/{self.epoch[1]}: {seconds}, loss {loss}"
+                     + (f", val_loss {val_loss}" if val_loss else ""))
+            self.epoch = None
+        elif self.FINISHED.search(line):
+            self.say(f"    {line}")
+
+
+@contextlib.contextmanager
+def _environment(**values):
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _execute(book, out, parameters, progress):
+    """One notebook with papermill; with ``progress`` a bar over its cells and its training lines."""
+    import papermill as pm
+
+    kwargs = dict(parameters=parameters, cwd=str(book.parent), kernel_name="python3",
+                  extra_arguments=[QUIET_KERNEL], progress_bar=False)
+    if progress:
+        from tqdm.auto import tqdm
+        kwargs["stdout_file"] = TrainingLines(tqdm.write)
+        if sys.stderr.isatty():             # a bar over the cells where someone watches
+            kwargs["progress_bar"] = {"desc": f"  {book.stem[:2]} cells", "leave": False}
+    try:
+        pm.execute_notebook(str(book), str(out), **kwargs)
+    except pm.PapermillExecutionError as exc:
+        raise NotebookFailed(
+            f"{book.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
+            f"The executed notebook with the full traceback is {out}") from None
+
+
 def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None,
-               log=print, record=True):
+               log=print, record=True, progress=False, report=False):
     """Run the notebooks in order; stop at the first failure.
 
-    With ``record`` the run becomes the one that notebooks opened with empty
-    parameters follow (:func:`aelatent.runs.record_current_run`).
+    Parameters
+    ----------
+    profile, data_dir, run_name, seed
+        The run (see :func:`aelatent.runs.ensure_run`); every notebook gets them as
+        papermill parameters.
+    notebooks : list of str, optional
+        Numbers or stems of the notebooks to run (default all).
+    log : callable
+        Receives one line per step (``print`` for the terminal).
+    record : bool
+        Make this run the one that notebooks opened with empty parameters follow
+        (:func:`aelatent.runs.record_current_run`).
+    progress : bool
+        Report each training epoch and finished loop of the notebooks, with a bar over
+        each notebook's cells when stderr is a terminal (``make run``).
+    report : bool
+        Write the HTML report of the run at the end, also after a failure
+        (:func:`aelatent.report.write_report`).
 
     Returns
     -------
@@ -48,11 +148,11 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
 
     Raises
     ------
+    NotebookFailed
+        When a notebook raises; the message names the cell and the executed copy.
     RunBusyError
         When another runner executes notebooks into the same run folder.
     """
-    import papermill as pm
-
     config = profile_config(profile, data_dir, seed)   # validates the parameters up front
     if not config.is_synthetic:
         open_celeba(config.data_dir)     # a wrong data folder fails here, not in notebook I
@@ -68,21 +168,22 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
     if record:
         record_current_run(profile, parameters["data_dir"], name, seed)
     timings = []
+    started = time.perf_counter()
     # one runner per run folder: a second one fails clearly instead of interleaving writes
-    with folder_lock(out_dir.parent, name=".series.lock"):
-        for book in books:
-            out = out_dir / book.name
-            log(f"  running {book.name} ...")
-            start = time.perf_counter()
-            try:
-                pm.execute_notebook(str(book), str(out), parameters=parameters,
-                                    cwd=str(book.parent), progress_bar=False, kernel_name="python3")
-            except pm.PapermillExecutionError as exc:
-                raise NotebookFailed(
-                    f"{book.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-                    f"The executed notebook with the full traceback is {out}") from None
-            seconds = time.perf_counter() - start
-            timings.append((book.stem, seconds))
-            log(f"  {book.name} done in {seconds:.0f} s")
-    log(f"executed notebooks: {out_dir}\nmetrics: {out_dir.parent / 'metrics'}")
+    with folder_lock(out_dir.parent, name=".series.lock"), _environment(**{MODE_VARIABLE: "log"}):
+        try:
+            for book in books:
+                log(f"  running {book.name} ...")
+                start = time.perf_counter()
+                _execute(book, out_dir / book.name, parameters, progress)
+                seconds = time.perf_counter() - start
+                timings.append((book.stem, seconds))
+                log(f"  {book.name} done in {seconds:.0f} s")
+        finally:
+            if report and any(out_dir.glob("*.ipynb")):
+                from .report import write_report
+                write_report(out_dir.parent, log=log)
+    from .machine import describe_machine
+    log(f"{len(timings)} notebooks in {time.perf_counter() - started:.0f} s on {describe_machine()}"
+        f"\nexecuted notebooks: {out_dir}\nmetrics: {out_dir.parent / 'metrics'}")
     return out_dir.parent, timings

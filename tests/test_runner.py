@@ -1,6 +1,7 @@
 """The series runner: parameters handed to the notebooks, and errors before any work."""
 
 import os
+import re
 
 import papermill
 import pytest
@@ -44,3 +45,34 @@ def test_missing_data_folder_fails_before_any_notebook_or_run_folder(tmp_path, m
 def test_unknown_notebook_selection_is_a_clear_error():
     with pytest.raises(runner.AelatentError, match="no notebook matches"):
         runner.series(["99"])
+
+
+def test_training_lines_pass_epochs_and_finished_loops_only():
+    said = []
+    sink = runner.TrainingLines(said.append)
+    for chunk in ("3000 CelebA images from ...\nEpoch 1/2\n43/43 - 6s - 131ms/st", "ep - loss: 0.0739 - "
+                  "val_loss: 0.0590\nEpoch 2/2\n", "43/43 - 5s - 121ms/step - loss: 0.0436\n",
+                  "encoding z_train.npy: 6 steps in 1.3 s\nmean |z| = 35.11\n"):
+        sink.write(chunk)
+    assert said == ["    epoch 1/2: 6s, loss 0.0739, val_loss 0.0590",
+                    "    epoch 2/2: 5s, loss 0.0436",
+                    "    encoding z_train.npy: 6 steps in 1.3 s"]
+
+
+def test_the_kernel_is_asked_to_keep_its_transport_warning_quiet(monkeypatch):
+    seen = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda src, out, **kw: seen.append(kw))
+    runner.run_series("smoke", "", "runner-quiet", 0, notebooks=["01"], log=lambda *a: None,
+                      record=False, progress=True)
+    assert runner.QUIET_KERNEL in seen[0]["extra_arguments"]
+    assert isinstance(seen[0]["stdout_file"], runner.TrainingLines)
+    assert os.environ.get("AELATENT_PROGRESS") is None        # restored after the series
+
+
+def test_progress_bar_prints_one_finished_line_under_the_runner(monkeypatch, capsys):
+    from aelatent.progress import progress_bar
+
+    monkeypatch.setenv("AELATENT_PROGRESS", "log")
+    assert list(progress_bar(range(5), True, "drawing", total=5)) == [0, 1, 2, 3, 4]
+    assert re.fullmatch(r"drawing: 5 steps in \d+\.\d s\n", capsys.readouterr().out)
+    assert progress_bar([1], False, "off") == [1]
