@@ -1,9 +1,11 @@
-"""The command line: ``python -m aelatent run | regress`` (also the ``aelatent`` script).
+"""The command line: ``python -m aelatent run | report | regress`` (also the ``aelatent`` script).
 
-``run`` executes the notebook series (:func:`aelatent.runner.run_series`);
-``regress`` runs it with fixed seeds and compares its metrics with the
-committed references (:func:`aelatent.regress.regress`). Errors of the package
-end as one line on stderr and exit status 1, never as a traceback.
+``run`` executes the notebook series (:func:`aelatent.runner.run_series`) with
+live progress and writes its HTML report; ``report`` writes the report of an
+existing run (:func:`aelatent.report.write_report`); ``regress`` runs the
+series with fixed seeds and compares its metrics with the committed
+references (:func:`aelatent.regress.regress`). Errors of the package end as
+one line on stderr and exit status 1, never as a traceback.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import sys
 
 from .errors import AelatentError
 from .regress import regress
+from .report import run_folder_for, write_report
 from .runner import run_series
 
 
@@ -27,6 +30,10 @@ def main(argv=None):
     run.add_argument("--run-name", default="", help="run folder name (default derived)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--only", nargs="*", help="run only these notebooks (numbers or names)")
+    rep = sub.add_parser("report", help="write the HTML report runs/<run>/report/ of an "
+                                        "executed series")
+    rep.add_argument("--run-name", default="",
+                     help="run folder name (default: the run make run made last)")
     reg = sub.add_parser(
         "regress", help="run the smoke series with fixed seeds and compare its metrics with "
                         "tests/reference/ (see aelatent.regress)")
@@ -46,7 +53,10 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
-            run_series(args.profile, args.data, args.run_name, args.seed, args.only)
+            run_series(args.profile, args.data, args.run_name, args.seed, args.only,
+                       progress=True, report=True)
+        elif args.command == "report":
+            write_report(run_folder_for(args.run_name))
         elif args.command == "regress":
             regress(args.profile, args.data, args.seed, args.only, update=args.update,
                     keep=args.keep, use_run=args.use_run or None)

@@ -1,6 +1,7 @@
 """The notebook series runs end to end under papermill and writes its metrics."""
 
 import json
+import re
 
 import pytest
 
@@ -205,3 +206,32 @@ def test_face_rates_of_notebooks_05_and_07(series_run):
     # common-interval vectors decode to non-faces, vectors around the centre to faces
     assert common["face_rate_b5.0"] <= 0.1
     assert component["face_rate_fact0.4"] > common["face_rate_b1.5"] + 0.3
+
+
+def test_executed_notebooks_show_finished_progress_lines_not_frozen_bars(series_run):
+    """Long loops inside the notebooks print one finished line under papermill (AELATENT_PROGRESS=log)."""
+    import nbformat
+
+    nb = nbformat.read(str(series_run / "notebooks" / "01_encoder_decoder_latent_space.ipynb"), 4)
+    streams = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                      for o in c.outputs if o.output_type == "stream")
+    assert re.search(r"encoding z_train\.npy: \d+ steps in [\d.]+ s", streams)
+    widgets = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs
+               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert not widgets, "a tqdm widget was stored in the executed notebook"
+
+
+def test_report_of_the_executed_series_opens_offline(series_run):
+    from aelatent.report import write_report
+
+    index = write_report(series_run, log=lambda *a: None)
+    text = index.read_text()
+    pages = re.findall(r'<a href="(\d\d_\w+\.html)">', text)
+    assert len(pages) == 13 and all((index.parent / p).is_file() for p in pages)
+    assert "Sampler league" in text and "gmm10" in text and "AVX-512" in text
+    assert text.count(">ok</td>") == 13
+    for page in [index] + [index.parent / p for p in pages]:
+        html = page.read_text()
+        external = re.findall(r'(?:src|href)=["\']https?://|import[^;\n]*["\']https?://', html)
+        assert not external, f"{page.name} fetches from the network: {external[:3]}"
+    assert "data:image/png;base64" in (index.parent / pages[6]).read_text()   # figures embedded
