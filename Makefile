@@ -10,7 +10,7 @@ DATA ?=
 RUN_NAME ?=
 SEED ?= 0
 
-.PHONY: setup lock run test regress regress-update bench clean
+.PHONY: setup browser lock run report test regress regress-update bench clean
 
 $(BIN)/.installed: requirements-lock.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,15 @@ $(BIN)/.installed: requirements-lock.txt pyproject.toml
 	touch $@
 
 setup: $(BIN)/.installed  ## create .venv with everything the project needs
+
+browser:  ## Debian's chromium + chromium-driver for tests/test_browser.py (apt-get, as root)
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing chromium and chromium-driver (apt-get) for the browser test"; \
+		apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+		{ apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; \
+	else echo "note: chromium and chromium-driver are missing; as root: apt-get install chromium" \
+		"chromium-driver. Without them tests/test_browser.py is skipped (a failure in CI)."; fi
 
 lock:  ## re-resolve requirements.txt in a fresh venv and write its exact versions to requirements-lock.txt
 	set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
@@ -34,7 +43,10 @@ run: setup  ## run the notebook series: make run [DATA=/path/to/celeba] [PROFILE
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m aelatent run --profile $(PROFILE) --data "$(DATA)" \
 		--run-name "$(RUN_NAME)" --seed $(SEED)
 
-test: setup  ## run the test suite (uses ../shared/data/celeba_subset when present)
+report: setup  ## write runs/<run>/report/index.html for the last run (or RUN_NAME=...)
+	$(BIN)/python -m aelatent report --run-name "$(RUN_NAME)"
+
+test: setup browser  ## run the test suite (uses ../shared/data/celeba_subset when present)
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest
 
 REGRESS_DATA ?= auto

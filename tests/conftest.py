@@ -18,8 +18,11 @@ def pytest_configure(config):
         "markers", "celeba: needs the shared CelebA subset (../shared/data/celeba_subset); "
                    "skipped with a reason where it is absent, a failure in CI (CI=true)")
     config.addinivalue_line(
-        "markers", "slow: executes notebooks of the series (minutes); pytest -m 'not slow' "
-                   "leaves them out")
+        "markers", "slow: executes notebooks of the series or a browser (minutes); "
+                   "pytest -m 'not slow' leaves them out")
+    config.addinivalue_line(
+        "markers", "browser: drives JupyterLab in headless Chromium (Debian chromium, "
+                   "chromium-driver); skipped with a reason where they are absent, a failure in CI")
 
 
 def pytest_collection_modifyitems(config, items):
