@@ -9,6 +9,7 @@ PROFILE ?= default
 DATA ?=
 RUN_NAME ?=
 SEED ?= 0
+SECOND_CASE ?= 1
 
 .PHONY: setup browser lock run report test regress regress-update bench clean
 
@@ -39,9 +40,9 @@ lock:  ## re-resolve requirements.txt in a fresh venv and write its exact versio
 		> "$$tmp/lock"; mv "$$tmp/lock" requirements-lock.txt
 	@echo "requirements-lock.txt rewritten: refresh the references too (make regress-update)"
 
-run: setup  ## run the notebook series: make run [DATA=/path/to/celeba] [PROFILE=smoke|default|full]
+run: setup  ## run the notebook series: make run [DATA=/path/to/celeba] [PROFILE=smoke|default|full] [SECOND_CASE=0]
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m aelatent run --profile $(PROFILE) --data "$(DATA)" \
-		--run-name "$(RUN_NAME)" --seed $(SEED)
+		--run-name "$(RUN_NAME)" --seed $(SEED) $(if $(filter 0,$(SECOND_CASE)),--no-second-case)
 
 report: setup  ## write runs/<run>/report/index.html for the last run (or RUN_NAME=...)
 	$(BIN)/python -m aelatent report --run-name "$(RUN_NAME)"
@@ -60,13 +61,14 @@ regress-update: setup  ## reference run + 2 float + 2 seed variants; writes valu
 BENCH_ENCODE_N ?= 202599
 BENCH_SERIES ?= --profile smoke
 
-bench: setup  ## print the performance figures (benchmarks/README.md); about 20 min on 2 cores
+bench: setup  ## print the performance figures (benchmarks/README.md); about 30 min on 2 cores
 	cd benchmarks && for b in ceiling pipeline; do \
 		TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_$$b.py || exit 1; done
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_encode.py --n $(BENCH_ENCODE_N)
 	cd benchmarks && for b in stats knn; do \
 		TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_$$b.py || exit 1; done
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_series.py $(BENCH_SERIES)
+	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_schedule.py
 
 clean:  ## remove runs, caches and the virtual environment
 	rm -rf runs cache $(VENV)

@@ -30,6 +30,8 @@ def main(argv=None):
     run.add_argument("--run-name", default="", help="run folder name (default derived)")
     run.add_argument("--seed", type=int, default=0)
     run.add_argument("--only", nargs="*", help="run only these notebooks (numbers or names)")
+    run.add_argument("--no-second-case", action="store_true",
+                     help="notebook II skips its second autoencoder (saves one training)")
     rep = sub.add_parser("report", help="write the HTML report runs/<run>/report/ of an "
                                         "executed series")
     rep.add_argument("--run-name", default="",
@@ -53,8 +55,9 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
+            extra = {"second_case": False} if args.no_second_case else None
             run_series(args.profile, args.data, args.run_name, args.seed, args.only,
-                       progress=True, report=True)
+                       progress=True, report=True, extra_parameters=extra)
         elif args.command == "report":
             write_report(run_folder_for(args.run_name))
         elif args.command == "regress":

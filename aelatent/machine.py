@@ -9,6 +9,7 @@ TensorFlow.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 
@@ -75,3 +76,21 @@ def describe_machine(description=None):
     if env:
         line += ", " + " ".join(f"{k}={v}" for k, v in sorted(env.items()))
     return line
+
+
+@contextlib.contextmanager
+def environment_variables(values):
+    """Set environment variables inside the block, then restore them.
+
+    Processes started inside the block -- papermill's kernels -- inherit them.
+    """
+    old = {k: os.environ.get(k) for k in values}
+    os.environ.update({k: str(v) for k, v in values.items()})
+    try:
+        yield
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v

@@ -50,7 +50,6 @@ them) or **within tolerance**. This module does not import TensorFlow.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import math
@@ -65,7 +64,7 @@ from . import locations
 from .config import SYNTHETIC, RunConfig, default_run_name, profile_config, resolve_data_dir
 from .errors import AelatentError, ConfigError
 from .locations import SHARED_SUBSET, runs_dir
-from .machine import describe_machine, machine_description
+from .machine import describe_machine, environment_variables, machine_description
 from .runner import run_series, series
 from .storage import folder_lock, load_array, read_json, write_json
 
@@ -154,19 +153,8 @@ def changed_numeric_environment(references_folder):
     return default_variants(made_in)[0].env
 
 
-@contextlib.contextmanager
-def numeric_environment(env):
-    """Set environment variables for the kernels started inside the block, then restore them."""
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update({k: str(v) for k, v in env.items()})
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+#: Set a variant's numeric environment for the kernels started inside a ``with`` block.
+numeric_environment = environment_variables
 
 
 # --------------------------------------------------------------------------- tolerances
@@ -743,6 +731,19 @@ def fresh_series(profile, data_dir, seed, notebooks=None, keep=False, variant=No
     return run_folder
 
 
+def _run_to_compare(profile, data, seed, notebooks, keep, use_run, log):
+    """The run folder a regression compares -- an existing one, or a fresh series -- its config
+    and its data folder (``""`` for synthetic)."""
+    if use_run:
+        run_folder, config = _existing_run(use_run, profile)
+        log(f"aelatent regress: comparing the existing run {run_folder}")
+        return run_folder, config, "" if config.is_synthetic else config.data_dir
+    data_dir = resolve_data(data)
+    config = profile_config(profile, data_dir, seed)
+    log(f"aelatent regress: on {describe_machine()}")
+    return fresh_series(profile, data_dir, seed, notebooks, keep, log=log), config, data_dir
+
+
 def regress(profile="smoke", data="auto", seed=0, notebooks=None, update=False, keep=False,
             use_run=None, references_root=None, variants=None, log=print):
     """Run the series with fixed seeds and compare its metrics with the references.
@@ -781,19 +782,11 @@ def regress(profile="smoke", data="auto", seed=0, notebooks=None, update=False, 
     """
     root = Path(references_root or REFERENCE_ROOT)
     start = time.perf_counter()
-    if use_run:
-        if update:
-            raise ConfigError("--update derives tolerances from several runs (the reference "
-                              "run and its variants) and cannot use one existing run; drop "
-                              "--use-run.")
-        run_folder, config = _existing_run(use_run, profile)
-        data_dir = "" if config.is_synthetic else config.data_dir
-        log(f"aelatent regress: comparing the existing run {run_folder}")
-    else:
-        data_dir = resolve_data(data)
-        config = profile_config(profile, data_dir, seed)
-        log(f"aelatent regress: on {describe_machine()}")
-        run_folder = fresh_series(profile, data_dir, seed, notebooks, keep, log=log)
+    if use_run and update:
+        raise ConfigError("--update derives tolerances from several runs (the reference run and "
+                          "its variants) and cannot use one existing run; drop --use-run.")
+    run_folder, config, data_dir = _run_to_compare(profile, data, seed, notebooks, keep, use_run,
+                                                   log)
     references = root / reference_name(profile, config)
     selection = [p.stem for p in series(notebooks)] if notebooks else None
     comparison = check_run(run_folder, references, profile, selection)

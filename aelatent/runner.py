@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
 import sys
 import time
@@ -12,6 +10,7 @@ from .config import default_run_name, profile_config
 from .data import open_celeba
 from .errors import AelatentError
 from .locations import notebooks_dir, runs_dir
+from .machine import describe_machine, environment_variables
 from .progress import MODE_VARIABLE
 from .runs import record_current_run
 from .storage import folder_lock
@@ -49,13 +48,15 @@ class TrainingLines:
 
     Keras's epoch lines (``Epoch 3/20`` and ``43/43 - 35s - ... - loss: ... - val_loss: ...``)
     become one line per epoch; the finished-loop lines of
-    :func:`aelatent.progress.progress_bar` pass as they are. Everything else stays in
+    :func:`aelatent.progress.progress_bar` and the training estimate of
+    :func:`aelatent.runs.announce_training` pass as they are. Everything else stays in
     the executed notebook only.
     """
 
     EPOCH = re.compile(r"^Epoch (\d+)/(\d+)$")
     STEPS = re.compile(r"^\d+/\d+ - (\d+s) .*?- loss: (\S+)(?: - val_loss: (\S+))?")
     FINISHED = re.compile(r": \d+(?: of \d+)? steps in [\d.]+ s$")
+    ANNOUNCED = ("expected training time:", "that is long for a CPU")
 
     def __init__(self, say):
         self.say = say
@@ -82,22 +83,8 @@ class TrainingLines:
             self.say(f"    epoch {self.epoch[0]}/{self.epoch[1]}: {seconds}, loss {loss}"
                      + (f", val_loss {val_loss}" if val_loss else ""))
             self.epoch = None
-        elif self.FINISHED.search(line):
+        elif self.FINISHED.search(line) or line.startswith(self.ANNOUNCED):
             self.say(f"    {line}")
-
-
-@contextlib.contextmanager
-def _environment(**values):
-    old = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
 
 
 def _execute(book, out, parameters, progress):
@@ -120,7 +107,7 @@ def _execute(book, out, parameters, progress):
 
 
 def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None,
-               log=print, record=True, progress=False, report=False):
+               log=print, record=True, progress=False, report=False, extra_parameters=None):
     """Run the notebooks in order; stop at the first failure.
 
     Parameters
@@ -141,6 +128,9 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
     report : bool
         Write the HTML report of the run at the end, also after a failure
         (:func:`aelatent.report.write_report`).
+    extra_parameters : dict, optional
+        More papermill parameters for every notebook, e.g. ``{"second_case": False}``
+        (notebooks without such a parameter ignore it).
 
     Returns
     -------
@@ -161,7 +151,7 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
     out_dir.mkdir(parents=True, exist_ok=True)
     # the notebooks run in notebooks/: hand them the data folder as an absolute path
     parameters = dict(profile=profile, data_dir="" if config.is_synthetic else config.data_dir,
-                      run_name=name, seed=seed)
+                      run_name=name, seed=seed, **(extra_parameters or {}))
     data = "embedded synthetic faces" if config.is_synthetic else config.data_dir
     log(f"aelatent: profile {profile!r}, data {data}, run {name!r}")
     books = series(notebooks)
@@ -170,7 +160,7 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
     timings = []
     started = time.perf_counter()
     # one runner per run folder: a second one fails clearly instead of interleaving writes
-    with folder_lock(out_dir.parent, name=".series.lock"), _environment(**{MODE_VARIABLE: "log"}):
+    with folder_lock(out_dir.parent, name=".series.lock"), environment_variables({MODE_VARIABLE: "log"}):
         try:
             for book in books:
                 log(f"  running {book.name} ...")
@@ -183,7 +173,6 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
             if report and any(out_dir.glob("*.ipynb")):
                 from .report import write_report
                 write_report(out_dir.parent, log=log)
-    from .machine import describe_machine
     log(f"{len(timings)} notebooks in {time.perf_counter() - started:.0f} s on {describe_machine()}"
         f"\nexecuted notebooks: {out_dir}\nmetrics: {out_dir.parent / 'metrics'}")
     return out_dir.parent, timings

@@ -235,3 +235,25 @@ def test_report_of_the_executed_series_opens_offline(series_run):
         external = re.findall(r'(?:src|href)=["\']https?://|import[^;\n]*["\']https?://', html)
         assert not external, f"{page.name} fetches from the network: {external[:3]}"
     assert "data:image/png;base64" in (index.parent / pages[6]).read_text()   # figures embedded
+
+
+def test_notebook_02_can_skip_its_second_autoencoder(series_run, celeba_dir):
+    """second_case = False (make run SECOND_CASE=0): no second training, no *_case2 metrics."""
+    import shutil
+
+    import nbformat
+
+    from aelatent.runner import run_series
+    from aelatent.runs import runs_dir
+    from run_copies import copy_run
+
+    copy = copy_run(series_run, "without-second-case", celeba_dir)
+    shutil.rmtree(runs_dir() / "without-second-case-case2", ignore_errors=True)
+    folder, _ = run_series("smoke", celeba_dir, copy.name, 0, ["02"], log=lambda *a: None,
+                           record=False, extra_parameters={"second_case": False})
+    m = read_metrics(folder, "02_component_distributions")
+    assert "z_radius_mean" in m and not [k for k in m if k.endswith("_case2")]
+    assert not (runs_dir() / "without-second-case-case2").exists()
+    nb = nbformat.read(str(folder / "notebooks" / "02_component_distributions.ipynb"), 4)
+    assert "no second autoencoder is trained" in "".join(
+        o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)

@@ -10,12 +10,12 @@ runs the same notebooks without a plant and must pass.
 from __future__ import annotations
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from aelatent import regress
+from run_copies import copy_run
 
 PLANTED = Path(__file__).parent / "planted"
 
@@ -30,21 +30,6 @@ CASES = {
     "one_epoch_fewer": (["01"], "01_encoder_decoder_latent_space",
                         {"final_val_loss", "val_recon_mse"}),
 }
-
-
-def copy_run(source, name, data_dir):
-    """A copy of a trained smoke run (and its second autoencoder) under another run name."""
-    from aelatent.runs import runs_dir, second_case_run_name
-
-    target = runs_dir() / name
-    shutil.rmtree(target, ignore_errors=True)
-    ignore = shutil.ignore_patterns(".lock", ".series.lock", "metrics", "notebooks")
-    shutil.copytree(source, target, ignore=ignore)
-    case2 = runs_dir() / second_case_run_name("smoke", data_dir, source.name, 0)
-    if case2.is_dir():
-        shutil.rmtree(runs_dir() / f"{name}-case2", ignore_errors=True)
-        shutil.copytree(case2, runs_dir() / f"{name}-case2", ignore=ignore)
-    return target
 
 
 def run_planted(plant, notebooks, series_run, celeba_dir, monkeypatch):
