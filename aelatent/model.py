@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import time
 
 import numpy as np
 
@@ -59,14 +60,36 @@ def build_decoder(config: RunConfig):
     return keras.Model(z, x, name="decoder")
 
 
-def build_autoencoder(config: RunConfig):
-    """Encoder, decoder and the compiled autoencoder that chains them."""
+def build_autoencoder(config: RunConfig, steps_per_epoch=None):
+    """Encoder, decoder and the compiled autoencoder that chains them.
+
+    ``steps_per_epoch`` sets the length of the learning-rate schedule of
+    ``config.lr_schedule`` (see :func:`learning_rate`); without it the rate is
+    the constant ``config.learning_rate``.
+    """
     encoder, decoder = build_encoder(config), build_decoder(config)
     inputs = keras.Input((config.image_size, config.image_size, 3), name="image")
     autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
     loss = "mse" if config.loss == "mse" else "binary_crossentropy"
-    autoencoder.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss=loss)
+    autoencoder.compile(optimizer=keras.optimizers.Adam(learning_rate(config, steps_per_epoch)),
+                        loss=loss)
     return encoder, decoder, autoencoder
+
+
+def learning_rate(config: RunConfig, steps_per_epoch=None):
+    """Adam's learning rate for a configuration: a number or a Keras schedule.
+
+    ``lr_schedule="cosine"`` with a known ``steps_per_epoch``: a linear warm-up
+    from 0 to ``config.learning_rate`` over the first epoch, then cosine decay
+    to 1 % of it at the last step (:class:`keras.optimizers.schedules.CosineDecay`).
+    """
+    if config.lr_schedule == "constant" or not steps_per_epoch:
+        return config.learning_rate
+    warmup = int(steps_per_epoch)
+    total = warmup * config.epochs
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(total - warmup, 1), alpha=0.01, warmup_target=config.learning_rate,
+        warmup_steps=warmup)
 
 
 def distribution_strategy(name="default"):
@@ -114,8 +137,9 @@ def train(config: RunConfig, image_set, work_dir, verbose=2, callbacks=()):
     from .data import image_batches
 
     seed_everything(config.seed)
+    steps_per_epoch = math.ceil(len(image_set.train_index) / config.batch_size)
     with distribution_strategy(config.strategy).scope():
-        encoder, decoder, autoencoder = build_autoencoder(config)
+        encoder, decoder, autoencoder = build_autoencoder(config, steps_per_epoch)
     epoch = _EpochCounter()
     train_ds = image_batches(image_set.images, image_set.train_index, config.batch_size,
                              shuffle=True, seed=config.seed, pairs=True, epoch=epoch.current)
@@ -132,6 +156,40 @@ def train(config: RunConfig, image_set, work_dir, verbose=2, callbacks=()):
     autoencoder.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
                     callbacks=callbacks, verbose=verbose, shuffle=False)  # shuffled by tf.data
     return encoder, decoder
+
+
+def gpu_count():
+    """Number of GPUs TensorFlow sees (0 on a CPU-only machine or with tensorflow-cpu)."""
+    return len(tf.config.list_physical_devices("GPU"))
+
+
+def estimate_training_seconds(config: RunConfig, image_set, steps=4):
+    """Expected wall seconds of :func:`train` for ``config`` on this machine, from a few timed steps.
+
+    A throw-away copy of the model takes two untimed training steps (tracing,
+    warm-up) and ``steps`` timed ones on real batches; validation is counted
+    at a third of a training step per batch (forward pass only).
+
+    Returns
+    -------
+    (seconds, seconds_per_step, steps_per_epoch)
+    """
+    from .data import image_batches
+
+    steps_per_epoch = math.ceil(len(image_set.train_index) / config.batch_size)
+    val_steps = math.ceil(len(image_set.val_index) / config.batch_size)
+    with distribution_strategy(config.strategy).scope():
+        _, _, autoencoder = build_autoencoder(config, steps_per_epoch)
+    batches = image_batches(image_set.images, image_set.train_index[:config.batch_size * (steps + 2)],
+                            config.batch_size, pairs=True)
+    durations = []
+    for x, y in batches.take(steps + 2):
+        start = time.perf_counter()
+        autoencoder.train_on_batch(x, y)
+        durations.append(time.perf_counter() - start)
+    per_step = float(np.median(durations[2:] or durations))
+    seconds = config.epochs * (steps_per_epoch + val_steps / 3) * per_step
+    return seconds, per_step, steps_per_epoch
 
 
 class _EpochCounter(keras.callbacks.Callback):

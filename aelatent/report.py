@@ -92,6 +92,14 @@ def _notebook_row(stem, nb, metrics, page):
             f"<td>{numbers}</td></tr>")
 
 
+def _training_lines(nb):
+    """The training estimate and epoch lines of an executed notebook (notebook I), as text."""
+    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
+                   for o in c.get("outputs", []) if o.get("output_type") == "stream")
+    return [line.strip() for line in text.splitlines()
+            if line.startswith(("expected training time", "  that is long"))]
+
+
 def _league_table(metrics):
     """Rows of the league from notebook XII's metrics (keys ``<row>_<column>``)."""
     rows = sorted({k[:-len("_frechet_onet")] for k in metrics if k.endswith("_frechet_onet")},
@@ -134,7 +142,7 @@ def write_report(run_folder, log=print):
                           "first (make run) or name another run.")
     out = run_folder / "report"
     out.mkdir(exist_ok=True)
-    rows, league = [], ""
+    rows, league, training = [], "", []
     for book in books:
         page = out / f"{book.stem}.html"
         nb = notebook_page(book, page)
@@ -143,6 +151,8 @@ def write_report(run_folder, log=print):
         rows.append(_notebook_row(book.stem, nb, metrics, page))
         if book.stem.startswith("12"):
             league = _league_table(metrics)
+        if book.stem.startswith("01"):
+            training = _training_lines(nb)
     config = read_json(run_folder / "config.json") if (run_folder / "config.json").exists() else {}
     config_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
                           for k, v in config.items())
@@ -153,6 +163,7 @@ def write_report(run_folder, log=print):
 <p>Report written {datetime.datetime.now().isoformat(sep=' ', timespec='minutes')} on
 {html.escape(describe_machine())}. Each notebook's page is the executed notebook with its
 figures; times are papermill's wall time per notebook.</p>
+{"".join(f"<p>{html.escape(line)}</p>" for line in training)}
 <h2>Notebooks</h2>
 <table><tr><th>notebook</th><th>status</th><th>time</th><th>headline numbers</th></tr>
 {''.join(rows)}</table>

@@ -207,11 +207,43 @@ def ensure_run(profile="smoke", data_dir="", run_name="", seed=0, verbose=2, **o
     return run
 
 
+#: Trainings of at least this many steps are timed first and their duration announced.
+ESTIMATE_MIN_STEPS = 1000
+#: Announced trainings longer than this (seconds) on a CPU come with the faster choices.
+LONG_TRAINING = 30 * 60
+
+
+def announce_training(config, image_set, say=print):
+    """Time a few steps and say how long the training of ``config`` will take here.
+
+    Returns the expected seconds, or None for a short training (fewer than
+    :data:`ESTIMATE_MIN_STEPS` steps), which is not timed.
+    """
+    from .machine import describe_machine
+    from .model import estimate_training_seconds, gpu_count
+
+    total_steps = config.epochs * math.ceil(len(image_set.train_index) / config.batch_size)
+    if total_steps < ESTIMATE_MIN_STEPS:
+        return None
+    seconds, per_step, per_epoch = estimate_training_seconds(config, image_set)
+    where = f"{gpu_count()} GPU(s)" if gpu_count() else describe_machine()
+    say(f"expected training time: about {seconds / 60:.0f} min ({config.epochs} epochs x "
+        f"{per_epoch} steps of {config.batch_size} images, {per_step:.2f} s per step on {where})")
+    if seconds > LONG_TRAINING and not gpu_count():
+        say("  that is long for a CPU; faster choices: PROFILE=smoke (a few minutes), a part of the "
+            "data (max_images=20000), or a GPU (pip install 'tensorflow[and-cuda]'). Notebook II "
+            "trains a second autoencoder as long unless its parameter second_case = False.")
+    return seconds
+
+
 def _train_if_missing(run, verbose):
     if (run.path / "encoder.keras").exists() and (run.path / "decoder.keras").exists() \
             and (run.path / "history.json").exists():
         return
     from .model import save_model, train
+
+    if verbose:
+        announce_training(run.config, run.image_set)
 
     for split in ("train", "val"):       # z-points of an older model are stale
         (run.path / f"z_{split}.npy").unlink(missing_ok=True)

@@ -1,13 +1,14 @@
 """The autoencoder: layer lists, shapes, save/load in safe mode, batched encode/decode."""
 
 import os
+import re
 
 import keras
 import numpy as np
 import pytest
 
 from aelatent.config import profile_config
-from aelatent.errors import DataError
+from aelatent.errors import ConfigError, DataError
 from aelatent.model import (build_autoencoder, build_decoder, build_encoder, decode, encode,
                             load_model, reconstruction_mse, save_model, seed_everything)
 
@@ -115,3 +116,34 @@ def test_wrong_shapes_are_clear_errors(tiny_config):
         encode(encoder, np.zeros((2, 64, 64, 3), np.uint8))
     with pytest.raises(DataError, match=r"shape \(n, 16\)"):
         decode(decoder, np.zeros((2, 8)))
+
+
+def test_cosine_schedule_warms_up_then_decays():
+    from aelatent.config import profile_config
+    from aelatent.model import learning_rate
+
+    constant = profile_config("smoke")
+    assert learning_rate(constant, 100) == constant.learning_rate
+    config = profile_config("smoke", lr_schedule="cosine", learning_rate=2e-3, epochs=4)
+    assert learning_rate(config) == 2e-3                 # no steps known: the peak, constant
+    schedule = learning_rate(config, steps_per_epoch=10)
+    rates = [float(schedule(step)) for step in (0, 5, 10, 25, 40)]
+    assert rates[0] == 0 and rates[1] == pytest.approx(1e-3) and rates[2] == pytest.approx(2e-3)
+    assert rates[2] > rates[3] > rates[4] and rates[4] == pytest.approx(2e-5, rel=1e-3)
+    with pytest.raises(ConfigError, match="lr_schedule"):
+        profile_config("smoke", lr_schedule="linear")
+
+
+def test_cosine_training_runs_and_long_trainings_are_announced(tiny_overrides, monkeypatch,
+                                                                capsys):
+    from aelatent import runs
+
+    monkeypatch.setattr(runs, "ESTIMATE_MIN_STEPS", 1)
+    monkeypatch.setattr(runs, "LONG_TRAINING", 0)
+    run = runs.ensure_run("smoke", "", "cosine-announced", 0, verbose=1,
+                          **dict(tiny_overrides, lr_schedule="cosine"))
+    out = capsys.readouterr().out
+    assert re.search(r"expected training time: about \d+ min \(1 epochs x 2 steps of 32 images, "
+                     r"[\d.]+ s per step on .*AVX-512", out), out
+    assert "that is long for a CPU" in out and "second_case = False" in out
+    assert len(run.history) == 1 and np.isfinite(run.history["val_loss"]).all()
