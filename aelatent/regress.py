@@ -52,6 +52,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import math
 import os
 import platform
@@ -566,8 +567,10 @@ def compare_source(now, reference):
                             note=f"references made with {reference.get(key)!r}, this run has "
                                  f"{now.get(key)!r}: other data, compare with other references"))
     old, new = reference.get("config", {}), now.get("config", {})
+    # a configuration key added after the references were made had its default's behaviour
+    defaults = json.loads(RunConfig().to_json())
     for key in sorted(set(old) | set(new)):
-        if old.get(key) != new.get(key):
+        if old.get(key, defaults.get(key)) != new.get(key, defaults.get(key)):
             rows.append(Row(SOURCE_FILE[:-5], f"config.{key}", "source",
                             note=f"references made with {old.get(key)!r}, this run has "
                                  f"{new.get(key)!r}; after an intended change: {REFRESH}"))

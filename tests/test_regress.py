@@ -367,3 +367,15 @@ def test_fresh_regression_run_never_wipes_a_folder_in_use():
         with pytest.raises(RunBusyError):
             regress.regress("smoke", data="", log=lambda *a: None)
     assert (folder / "config.json").exists()
+
+
+def test_a_configuration_key_added_later_counts_with_its_default():
+    """References made before a RunConfig field existed still hold while the field keeps its default."""
+    now = {"data": "d", "seed": 0, "config": {"epochs": 2, "lr_schedule": "constant"}}
+    before = {"data": "d", "seed": 0, "config": {"epochs": 2}}
+    assert regress.compare_source(now, before) == []
+    changed = {"data": "d", "seed": 0, "config": {"epochs": 2, "lr_schedule": "cosine"}}
+    (row,) = regress.compare_source(changed, before)
+    assert row.key == "config.lr_schedule" and row.status == "source"
+    (row,) = regress.compare_source(now, {"data": "d", "seed": 0, "config": {"epochs": 3}})
+    assert row.key == "config.epochs"
