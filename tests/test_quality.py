@@ -186,3 +186,30 @@ def test_sampler_league_on_a_stub_run(real_faces):
         assert key in m and np.isfinite(m[key])
     assert m["n_images_per_sampler"] == 60
     assert set(league.examples) == set(t.index)
+
+
+def test_kernel_distance_is_unbiased_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    same = [quality.kernel_distance(rng.normal(size=(60, 16)), rng.normal(size=(60, 16)))
+            for _ in range(30)]
+    spread = np.std(same)
+    assert abs(np.mean(same)) < 3 * spread / np.sqrt(len(same))     # expectation 0 at small n
+    assert min(same) < 0 < max(same)                                 # unbiased: both signs occur
+    base = rng.normal(size=(200, 16))
+    shifts = [quality.kernel_distance(base, rng.normal(size=(200, 16)) + s) for s in (0.3, 0.6, 1.2)]
+    assert shifts == sorted(shifts) and shifts[0] > 3 * spread        # beyond the null noise at n = 60
+    with pytest.raises(ConfigError, match="dimension"):
+        quality.kernel_distance(base, base[:, :3])
+
+
+def test_bootstrap_interval_covers_the_estimate_and_narrows_with_n():
+    rng = np.random.default_rng(1)
+    small = rng.normal(size=(40, 8)), rng.normal(size=(40, 8)) + 0.5
+    large = rng.normal(size=(400, 8)), rng.normal(size=(400, 8)) + 0.5
+    lo_s, hi_s = quality.bootstrap_interval(quality.kernel_distance, *small, n_boot=100)
+    lo_l, hi_l = quality.bootstrap_interval(quality.kernel_distance, *large, n_boot=100)
+    assert lo_l <= quality.kernel_distance(*large) <= hi_l
+    assert hi_l - lo_l < 0.5 * (hi_s - lo_s)
+    assert quality.bootstrap_interval(quality.kernel_distance, *small, n_boot=100) == (lo_s, hi_s)
+    with pytest.raises(ConfigError, match="level"):
+        quality.bootstrap_interval(quality.kernel_distance, *small, level=1.0)
