@@ -137,7 +137,7 @@ def train(config: RunConfig, image_set, work_dir, verbose=2, callbacks=()):
     from .data import image_batches
 
     seed_everything(config.seed)
-    steps_per_epoch = math.ceil(len(image_set.train_index) / config.batch_size)
+    steps_per_epoch = training_steps_per_epoch(config, image_set)
     with distribution_strategy(config.strategy).scope():
         encoder, decoder, autoencoder = build_autoencoder(config, steps_per_epoch)
     epoch = _EpochCounter()
@@ -158,6 +158,11 @@ def train(config: RunConfig, image_set, work_dir, verbose=2, callbacks=()):
     return encoder, decoder
 
 
+def training_steps_per_epoch(config: RunConfig, image_set):
+    """Batches of ``config.batch_size`` in one epoch over the image set's training images."""
+    return math.ceil(len(image_set.train_index) / config.batch_size)
+
+
 def gpu_count():
     """Number of GPUs TensorFlow sees (0 on a CPU-only machine or with tensorflow-cpu)."""
     return len(tf.config.list_physical_devices("GPU"))
@@ -176,7 +181,7 @@ def estimate_training_seconds(config: RunConfig, image_set, steps=4):
     """
     from .data import image_batches
 
-    steps_per_epoch = math.ceil(len(image_set.train_index) / config.batch_size)
+    steps_per_epoch = training_steps_per_epoch(config, image_set)
     val_steps = math.ceil(len(image_set.val_index) / config.batch_size)
     with distribution_strategy(config.strategy).scope():
         _, _, autoencoder = build_autoencoder(config, steps_per_epoch)

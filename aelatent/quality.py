@@ -653,9 +653,9 @@ class _LeagueScorer:
         row["n_compared"] = row.pop("n")
         row.update(kind=kind, n_images=len(images))
         if z_sampled is not None:
-            distances = self.gaussian.mahalanobis(z_sampled)
-            row.update(mahalanobis_median=float(np.median(distances)),
-                       core_fraction=float(self.gaussian.inside_core(z_sampled).mean()))
+            where = self.gaussian.distance_table({key: z_sampled}).loc[key]   # one pass
+            row.update(mahalanobis_median=where["median Mahalanobis"],
+                       core_fraction=where["inside core"])
         self.rows[key] = row
         self.examples[key] = images[:self.n_examples]
         if self.say:

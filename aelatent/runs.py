@@ -220,9 +220,9 @@ def announce_training(config, image_set, say=print):
     :data:`ESTIMATE_MIN_STEPS` steps), which is not timed.
     """
     from .machine import describe_machine
-    from .model import estimate_training_seconds, gpu_count
+    from .model import estimate_training_seconds, gpu_count, training_steps_per_epoch
 
-    total_steps = config.epochs * math.ceil(len(image_set.train_index) / config.batch_size)
+    total_steps = config.epochs * training_steps_per_epoch(config, image_set)
     if total_steps < ESTIMATE_MIN_STEPS:
         return None
     seconds, per_step, per_epoch = estimate_training_seconds(config, image_set)
