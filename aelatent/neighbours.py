@@ -110,23 +110,26 @@ class NearestNeighbours(BaseEstimator):
             distances, indices = self.index_.kneighbors(queries, n_neighbors=k)
         return distances.astype(np.float32), indices.astype(np.int64)
 
-    def self_neighbours(self, points, k=None):
+    def self_neighbours(self, points, k=None, rows=None):
         """Neighbours of the fitted points themselves, each point's own row left out.
 
         ``points`` must be the array given to :meth:`fit` (same order).
+        ``rows`` (int array, optional) asks for the neighbours of those fitted
+        points only (default: all of them).
 
         Returns
         -------
-        distances, indices : ndarray (n_points, k)
+        distances, indices : ndarray (len(rows) or n_points, k)
         """
         check_fitted(self)
         k = check_int(self.k if k is None else k, "k", what="neighbours per point")
         points = as_points(points, "points", self.n_features_in_)
         if len(points) != self.n_points_:
             raise ConfigError("self_neighbours needs the very points given to fit.")
-        distances, indices = self.kneighbors(points, k + 1)
-        own = indices == np.arange(len(points))[:, None]
+        rows = np.arange(len(points)) if rows is None else np.asarray(rows, dtype=np.int64)
+        distances, indices = self.kneighbors(points[rows], k + 1)
+        own = indices == rows[:, None]
         # a point whose own row is not among the k+1 (exact duplicates) drops its last neighbour
         own[~own.any(axis=1), -1] = True
         keep = ~own
-        return (distances[keep].reshape(len(points), k), indices[keep].reshape(len(points), k))
+        return (distances[keep].reshape(len(rows), k), indices[keep].reshape(len(rows), k))

@@ -686,3 +686,26 @@ def mahalanobis_profiles(profiles, core_radius, x=None, band=None, ax=None, xlab
     if title:
         ax.set_title(title, fontsize=10)
     return ax
+
+
+def likelihood_curve(selection, ax=None, title=None):
+    """Held-out log-likelihood per dimension over the number of mixture components.
+
+    ``selection`` is the table of :func:`aelatent.samplers.mixture_selection`:
+    one line per covariance type, single markers for the other mixtures
+    (Bayesian, PCA frame), the fitted points' likelihood dashed.
+    """
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6.5, 3.8))
+    for i, (kind, rows) in enumerate(selection.sort_values("n_components").groupby("covariance",
+                                                                                  sort=False)):
+        line = "o-" if len(rows) > 1 else "D"
+        ax.plot(rows["n_components"], rows["held_out_ll"], line, c=f"C{i}", label=f"{kind}: held out")
+        if len(rows) > 1:
+            ax.plot(rows["n_components"], rows["train_ll"], "--", c=f"C{i}", lw=0.8, alpha=0.7)
+    ax.set_xscale("log")
+    ax.set_xlabel("mixture components k")
+    ax.set_ylabel("log-likelihood (nats per dimension)")
+    ax.set_title(title or "Held-out (solid) and fitted points' (dashed) log-likelihood", fontsize=10)
+    ax.legend(fontsize=7)
+    return ax

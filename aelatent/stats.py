@@ -507,6 +507,12 @@ class LatentGaussian(BaseEstimator):
             out[start:start + _CHUNK_ROWS] = np.sqrt(np.sum(white ** 2, axis=0))
         return out
 
+    def log_density(self, x):
+        """Log density of points ``x`` (n, N) under the fitted (ridged) normal distribution."""
+        d = self.mahalanobis(x)
+        log_det = 2 * np.sum(np.log(np.diag(self.chol_)))
+        return -0.5 * (d ** 2 + log_det + self.n_features_in_ * np.log(2 * np.pi))
+
     def inside_core(self, x):
         """Boolean mask: which points lie inside the core."""
         return self.mahalanobis(x) <= self.core_radius_

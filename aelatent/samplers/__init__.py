@@ -15,25 +15,35 @@ One module per family:
                        :class:`ComponentGaussianSampler` (N(mu_j, sigma_j^2) per component)
 :mod:`.gaussian`       :class:`MultivariateNormalSampler` (notebook VIII),
                        :class:`PCAAlignedSampler` (principal axes, restricted; X)
-:mod:`.mixture`        :class:`GMMSampler` (full-covariance mixture, RAE ex-post density)
-:mod:`.knn`            :class:`KNNCorrectedSampler` (pulled toward nearest z-points; XI)
+:mod:`.mixture`        :class:`GMMSampler` (Gaussian mixture, RAE ex-post density),
+                       :class:`PCAMixtureSampler` (mixture on the leading principal axes),
+                       :func:`mixture_selection` (the family by held-out likelihood)
+:mod:`.kernel`         :class:`KDESampler` (kernel density, bandwidth cross-validated)
+:mod:`.knn`            :class:`KNNCorrectedSampler` (pulled toward nearest z-points; XI),
+                       :class:`NeighbourMixSampler` (part of the way toward a neighbour)
 =====================  ===========================================================
 
 :data:`SAMPLERS` maps the keys of the sampler league table (notebook XII) to
 factories, and :func:`make_sampler` builds a configured, unfitted sampler from
 such a key. A new sampler is a subclass of :class:`LatentSampler` with
 ``_fit``/``_sample``/``_check_params`` and, for the league, one entry in
-:data:`SAMPLERS`.
+:data:`SAMPLERS`. Samplers with a density also derive from
+:class:`DensityMixin` and implement ``_log_density``; they then have
+``score_samples``/``score``, and :func:`held_out_log_likelihood` gives their
+log-likelihood per dimension of held-out z-points (NaN for the others).
 """
 
-from .base import LatentSampler
+from .base import DensityMixin, LatentSampler, held_out_log_likelihood
 from .gaussian import MultivariateNormalSampler, PCAAlignedSampler
 from .independent import (CommonIntervalSampler, ComponentGaussianSampler,
                           ComponentIntervalSampler, NormalSampler)
-from .knn import KNNCorrectedSampler
-from .mixture import GMMSampler
+from .kernel import KDESampler
+from .knn import KNNCorrectedSampler, NeighbourMixSampler
+from .mixture import GMMSampler, PCAMixtureSampler, mixture_selection
 from .registry import FAMILIES, SAMPLERS, make_sampler
 
-__all__ = ["LatentSampler", "NormalSampler", "CommonIntervalSampler", "ComponentIntervalSampler",
-           "ComponentGaussianSampler", "MultivariateNormalSampler", "PCAAlignedSampler",
-           "GMMSampler", "KNNCorrectedSampler", "SAMPLERS", "FAMILIES", "make_sampler"]
+__all__ = ["LatentSampler", "DensityMixin", "held_out_log_likelihood", "NormalSampler",
+           "CommonIntervalSampler", "ComponentIntervalSampler", "ComponentGaussianSampler",
+           "MultivariateNormalSampler", "PCAAlignedSampler", "GMMSampler", "PCAMixtureSampler",
+           "mixture_selection", "KDESampler", "KNNCorrectedSampler", "NeighbourMixSampler",
+           "SAMPLERS", "FAMILIES", "make_sampler"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from ..errors import ConfigError
 from ..stats import check_points
-from ..validation import check_fitted, check_int
+from ..validation import check_fitted, check_int, check_n_features
 
 
 class LatentSampler(BaseEstimator):
@@ -81,3 +82,46 @@ class LatentSampler(BaseEstimator):
 
     def _sample(self, n_samples, rng):
         raise NotImplementedError
+
+
+class DensityMixin:
+    """Samplers with a density: ``score_samples(z)`` gives the log density of points.
+
+    Subclasses implement ``_log_density(z)`` (z a validated float64 array with
+    the fitted number of components). As in scikit-learn,
+    ``score(z)`` is the mean log density per point;
+    :func:`held_out_log_likelihood` divides it by N.
+    """
+
+    def score_samples(self, z):
+        """Log density of each point of ``z`` (n, N) under the fitted sampler; ndarray (n,)."""
+        check_fitted(self)
+        z = np.atleast_2d(np.asarray(z, dtype=np.float64))
+        check_n_features(self, z, "z")
+        if not np.isfinite(z).all():
+            raise ConfigError("z contains NaN or inf; log densities need finite points.")
+        return np.asarray(self._log_density(z), dtype=np.float64)
+
+    def score(self, z, y=None):
+        """Mean log density of the points ``z``."""
+        return float(np.mean(self.score_samples(z)))
+
+
+def held_out_log_likelihood(sampler, z):
+    """Mean log density per dimension of held-out z-points, or NaN for a sampler without density.
+
+    Parameters
+    ----------
+    sampler : LatentSampler, fitted
+    z : array (n, N)
+        z-points the sampler was not fitted on (e.g. ``run.z_val``).
+
+    Returns
+    -------
+    float
+        ``sampler.score(z) / N`` (nats per dimension; -inf when some point has
+        density 0, e.g. outside a uniform box).
+    """
+    if not isinstance(sampler, DensityMixin):
+        return float("nan")
+    return sampler.score(z) / sampler.n_features_in_

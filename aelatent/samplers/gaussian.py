@@ -10,10 +10,10 @@ from ..errors import ConfigError
 from ..pca import PCAAlignment
 from ..stats import LatentGaussian
 from ..validation import check_int, check_option, check_real
-from .base import LatentSampler
+from .base import DensityMixin, LatentSampler
 
 
-class MultivariateNormalSampler(LatentSampler):
+class MultivariateNormalSampler(DensityMixin, LatentSampler):
     """Latent vectors from the full-covariance multivariate normal fitted to the z-points.
 
     Attributes
@@ -30,6 +30,9 @@ class MultivariateNormalSampler(LatentSampler):
 
     def _sample(self, n_samples, rng):
         return rng.multivariate_normal(self.mean_, self.cov_, size=n_samples, method="eigh")
+
+    def _log_density(self, z):
+        return self.gaussian_.log_density(z)
 
 
 class PCAAlignedSampler(LatentSampler):

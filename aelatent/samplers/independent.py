@@ -3,12 +3,21 @@ intervals (post VII) and per-component Gaussians."""
 
 from __future__ import annotations
 
+import numpy as np
+import scipy.stats
+
 from ..stats import component_stats, uniform_radius_mean
 from ..validation import check_real
-from .base import LatentSampler
+from .base import DensityMixin, LatentSampler
 
 
-class NormalSampler(LatentSampler):
+def _box_log_density(z, low, high):
+    """Log density of the uniform distribution on the box [low, high]: -inf outside."""
+    inside = np.all((z >= low) & (z <= high), axis=1)
+    return np.where(inside, -np.sum(np.log(np.broadcast_to(high - low, z.shape[1:]))), -np.inf)
+
+
+class NormalSampler(DensityMixin, LatentSampler):
     """Standard normal vectors N(0, I) -- the RAE paper's baseline sampler for a plain AE.
 
     Only the dimension N is taken from the z-points.
@@ -17,8 +26,11 @@ class NormalSampler(LatentSampler):
     def _sample(self, n_samples, rng):
         return rng.standard_normal((n_samples, self.n_features_in_))
 
+    def _log_density(self, z):
+        return scipy.stats.norm.logpdf(z).sum(axis=1)
 
-class CommonIntervalSampler(LatentSampler):
+
+class CommonIntervalSampler(DensityMixin, LatentSampler):
     """Vectors with iid components uniform on the common interval [-b, b].
 
     Their lengths concentrate in a thin shell around ``b * sqrt(N / 3)``
@@ -48,8 +60,11 @@ class CommonIntervalSampler(LatentSampler):
     def _sample(self, n_samples, rng):
         return rng.uniform(-self.b, self.b, size=(n_samples, self.n_features_in_))
 
+    def _log_density(self, z):
+        return _box_log_density(z, -self.b, self.b)
 
-class ComponentIntervalSampler(LatentSampler):
+
+class ComponentIntervalSampler(DensityMixin, LatentSampler):
     """Component j uniform on [mu_j - fact*hw_j, mu_j + fact*hw_j], independently.
 
     ``mu_j`` and ``hw_j`` are the mean and half-width (half the FWHM) of
@@ -95,8 +110,11 @@ class ComponentIntervalSampler(LatentSampler):
         return self.low_ + rng.uniform(size=(n_samples, self.n_features_in_)) \
             * (self.high_ - self.low_)
 
+    def _log_density(self, z):
+        return _box_log_density(z, self.low_, self.high_)
 
-class ComponentGaussianSampler(LatentSampler):
+
+class ComponentGaussianSampler(DensityMixin, LatentSampler):
     """Independent Gaussians per component: z_j ~ N(mu_j, sigma_j^2), correlations ignored.
 
     Attributes
@@ -110,3 +128,6 @@ class ComponentGaussianSampler(LatentSampler):
 
     def _sample(self, n_samples, rng):
         return self.mean_ + self.std_ * rng.standard_normal((n_samples, self.n_features_in_))
+
+    def _log_density(self, z):
+        return scipy.stats.norm.logpdf(z, self.mean_, self.std_).sum(axis=1)

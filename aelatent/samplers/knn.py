@@ -73,3 +73,53 @@ class KNNCorrectedSampler(LatentSampler):
     def _sample(self, n_samples, rng):
         seed = int(rng.integers(2 ** 31 - 1))
         return self.correct(self.base_.sample(n_samples, random_state=seed))
+
+
+class NeighbourMixSampler(LatentSampler):
+    """A random z-point moved part of the way toward one of its k nearest z-points.
+
+    A non-parametric sampler that stays on the z-point region (post VII's
+    closing question about the neighbours of a z-point, made into a sampler):
+    pick a fitted z-point x at random, one of its ``k`` nearest other
+    z-points x' at random, and a share t uniform in [0, ``max_share``]; the
+    new vector is ``x + t (x' - x)``. It has no density; the league's
+    nearest-training distance tells how far it moves from the points it starts at.
+
+    Parameters
+    ----------
+    k : int
+        Neighbours to choose the partner from.
+    max_share : float in (0, 1]
+        Largest share of the way toward the partner (0.5: at most half-way).
+    backend : {"auto", "faiss", "sklearn"}
+
+    Attributes
+    ----------
+    z_ : ndarray (n, N) float32
+    neighbours_ : aelatent.neighbours.NearestNeighbours
+        Index of the fitted points; only the chosen points' neighbours are searched.
+    """
+
+    def __init__(self, k=10, max_share=0.5, backend="auto"):
+        self.k = k
+        self.max_share = max_share
+        self.backend = backend
+
+    def _check_params(self):
+        check_int(self.k, "k", what="the number of neighbours to choose a partner from")
+        check_real(self.max_share, "max_share", low=0, high=1, low_open=True,
+                   what="the largest share of the way toward the partner")
+        check_option(self.backend, "backend", BACKENDS)
+
+    def _fit(self, z):
+        self.z_ = as_points(z, "z")
+        check_int(self.k, "k", maximum=len(self.z_) - 1,
+                  what="neighbours, fewer than the fitted z-points")
+        self.neighbours_ = NearestNeighbours(self.k, self.backend).fit(self.z_)
+
+    def _sample(self, n_samples, rng):
+        start = rng.integers(len(self.z_), size=n_samples)
+        partners = self.neighbours_.self_neighbours(self.z_, rows=start)[1]
+        partner = partners[np.arange(n_samples), rng.integers(self.k, size=n_samples)]
+        share = rng.uniform(0, self.max_share, size=(n_samples, 1))
+        return self.z_[start] + share * (self.z_[partner] - self.z_[start])

@@ -1,73 +1,292 @@
-"""An ex-post density with several modes: the Gaussian mixture of the RAE paper."""
+"""Ex-post densities with several modes: the Gaussian-mixture family of the RAE paper.
+
+:class:`GMMSampler` is a mixture with full, diagonal, tied or spherical
+covariances (optionally the variational Bayesian mixture of scikit-learn);
+:class:`PCAMixtureSampler` fits it in the frame of the leading principal axes
+and models the remaining axes by independent Gaussians; :func:`mixture_selection`
+compares a family of them by held-out log-likelihood and BIC.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import time
+import warnings
+
 import numpy as np
+import scipy.stats
+from sklearn.exceptions import ConvergenceWarning
 
 from ..errors import ConfigError
-from ..validation import check_int, check_real
-from .base import LatentSampler
+from ..pca import PCAAlignment
+from ..stats import check_points
+from ..validation import check_int, check_option, check_real
+from .base import DensityMixin, LatentSampler
+
+#: Covariance types of scikit-learn's mixtures.
+COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")
 
 
-class GMMSampler(LatentSampler):
-    """A Gaussian mixture with full covariances fitted to the z-points (RAE ex-post density).
+def _subsample(z, max_points, random_state):
+    if len(z) <= max_points:
+        return z
+    rng = np.random.default_rng(random_state)
+    return z[np.sort(rng.choice(len(z), max_points, replace=False))]
 
-    Fitting uses :class:`sklearn.mixture.GaussianMixture` (k-means
-    initialisation seeded by ``random_state``) on at most ``max_fit_points``
-    z-points: a larger cloud (full CelebA has 162,770 training points) is
-    subsampled with the same seed, since one EM iteration costs
-    ~n * N^2 * n_components operations (benchmarks/bench_stats.py: 20,000 points
-    fit in ~30 s on 2 cores). Sampling draws the component of each vector from
-    the mixture weights and then the vector from that component's Gaussian,
-    all from the ``random_state`` given to :meth:`sample`.
+
+def _component_cholesky(mixture, n_features):
+    """Lower Cholesky factors (k, N, N) of every component's covariance, whatever its type."""
+    cov, k = mixture.covariances_, mixture.n_components
+    if mixture.covariance_type == "full":
+        return np.linalg.cholesky(cov)
+    if mixture.covariance_type == "tied":
+        return np.broadcast_to(np.linalg.cholesky(cov), (k, n_features, n_features))
+    std = np.sqrt(cov if mixture.covariance_type == "diag" else cov[:, None] * np.ones(n_features))
+    return std[:, :, None] * np.eye(n_features)
+
+
+class GMMSampler(DensityMixin, LatentSampler):
+    """A Gaussian mixture fitted to the z-points (the RAE paper's ex-post density).
+
+    Fitting uses :class:`sklearn.mixture.GaussianMixture` (or, with
+    ``bayesian=True``, :class:`~sklearn.mixture.BayesianGaussianMixture` with a
+    Dirichlet-process prior on the weights, which switches off components it
+    does not need; k-means initialisation seeded by ``random_state``) on at
+    most ``max_fit_points`` z-points: a larger cloud (full CelebA has 162,770
+    training points) is subsampled with the same seed, since one EM iteration
+    costs ~n * N^2 * n_components operations (benchmarks/bench_stats.py: 20,000
+    points fit in ~30 s on 2 cores). Sampling draws the component of each
+    vector from the mixture weights and then the vector from that component's
+    Gaussian, all from the ``random_state`` given to :meth:`sample`.
 
     Parameters
     ----------
     n_components : int
         Number of mixture components (10 in the RAE paper).
+    covariance_type : {"full", "diag", "tied", "spherical"}
+    bayesian : bool
+        Variational Bayesian mixture instead of maximum likelihood.
     random_state : int
         Seed of the fit.
     reg_covar : float
         Added to the covariance diagonals (see GaussianMixture).
     max_fit_points : int
         Fit on a seeded subsample of this many z-points when there are more.
+    max_iter : int
+        EM iterations at most.
 
     Attributes
     ----------
-    mixture_ : sklearn.mixture.GaussianMixture
+    mixture_ : sklearn.mixture.GaussianMixture or BayesianGaussianMixture
     chol_ : ndarray (n_components, N, N)
         Cholesky factors of the component covariances.
+    converged_ : bool
+        Whether EM converged within ``max_iter`` iterations (scikit-learn's
+        warning is not repeated; :func:`mixture_selection` shows this flag).
     """
 
-    def __init__(self, n_components=10, random_state=0, reg_covar=1e-4, max_fit_points=20000):
+    def __init__(self, n_components=10, covariance_type="full", bayesian=False, random_state=0,
+                 reg_covar=1e-4, max_fit_points=20000, max_iter=100):
         self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.bayesian = bayesian
         self.random_state = random_state
         self.reg_covar = reg_covar
         self.max_fit_points = max_fit_points
+        self.max_iter = max_iter
 
     def _check_params(self):
         k = check_int(self.n_components, "n_components", what="the number of mixture components")
         check_int(self.max_fit_points, "max_fit_points", minimum=2 * k,
                   what="at least 2 * n_components")
+        check_int(self.max_iter, "max_iter", what="EM iterations")
         check_real(self.reg_covar, "reg_covar", low=0)
+        check_option(self.covariance_type, "covariance_type", COVARIANCE_TYPES)
+        if not isinstance(self.bayesian, (bool, np.bool_)):
+            raise ConfigError(f"bayesian must be True or False, got {self.bayesian!r}.")
 
     def _fit(self, z):
-        from sklearn.mixture import GaussianMixture
+        from sklearn.mixture import BayesianGaussianMixture, GaussianMixture
 
         if len(z) < 2 * self.n_components:
             raise ConfigError(f"a {self.n_components}-component mixture needs at least "
                               f"{2 * self.n_components} z-points, got {len(z)}; use fewer "
                               "components or more points.")
-        if len(z) > self.max_fit_points:
-            rng = np.random.default_rng(self.random_state)
-            z = z[np.sort(rng.choice(len(z), self.max_fit_points, replace=False))]
-        self.mixture_ = GaussianMixture(self.n_components, covariance_type="full",
-                                        reg_covar=self.reg_covar,
-                                        random_state=self.random_state).fit(z)
-        self.chol_ = np.linalg.cholesky(self.mixture_.covariances_)
+        z = _subsample(z, self.max_fit_points, self.random_state)
+        kind = BayesianGaussianMixture if self.bayesian else GaussianMixture
+        with warnings.catch_warnings():      # reported by converged_ (and mixture_selection)
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            self.mixture_ = kind(n_components=self.n_components,
+                                 covariance_type=self.covariance_type, reg_covar=self.reg_covar,
+                                 max_iter=self.max_iter, random_state=self.random_state).fit(z)
+        self.converged_ = bool(self.mixture_.converged_)
+        self.chol_ = _component_cholesky(self.mixture_, z.shape[1])
 
     def _sample(self, n_samples, rng):
         weights = self.mixture_.weights_ / self.mixture_.weights_.sum()
         which = rng.choice(self.n_components, size=n_samples, p=weights)
-        eps = rng.standard_normal((n_samples, self.n_features_in_))
-        return self.mixture_.means_[which] + np.einsum("nij,nj->ni", self.chol_[which], eps)
+        out = rng.standard_normal((n_samples, self.n_features_in_))
+        for c in np.unique(which):        # one matrix product per component, no (n, N, N) gather
+            rows = which == c
+            out[rows] = self.mixture_.means_[c] + out[rows] @ self.chol_[c].T
+        return out
+
+    def _log_density(self, z):
+        return self.mixture_.score_samples(z)
+
+    def bic(self, z):
+        """Bayesian information criterion of the fitted mixture on ``z`` (lower is better)."""
+        return float(self.mixture_.bic(check_points(z, "z")))
+
+
+class PCAMixtureSampler(DensityMixin, LatentSampler):
+    """A Gaussian mixture on the leading principal coordinates, independent Gaussians on the rest.
+
+    The z-points are rotated into their principal axes
+    (:class:`aelatent.pca.PCAAlignment`); the leading axes that together carry
+    ``variance`` of the total variance get a :class:`GMMSampler`, each
+    remaining axis an independent normal with its own variance. The rotation is
+    orthogonal, so the log density is the sum of the two parts'.
+
+    Parameters
+    ----------
+    variance : float in (0, 1]
+        Share of the variance carried by the axes of the mixture.
+    n_components, covariance_type, random_state, reg_covar, max_fit_points
+        Of the mixture, see :class:`GMMSampler`.
+
+    Attributes
+    ----------
+    alignment_ : PCAAlignment
+    n_leading_ : int
+        Axes modelled by the mixture.
+    leading_ : GMMSampler
+        The mixture on the leading coordinates.
+    rest_std_ : ndarray (N - n_leading_,)
+    """
+
+    def __init__(self, variance=0.9, n_components=10, covariance_type="full", random_state=0,
+                 reg_covar=1e-4, max_fit_points=20000):
+        self.variance = variance
+        self.n_components = n_components
+        self.covariance_type = covariance_type
+        self.random_state = random_state
+        self.reg_covar = reg_covar
+        self.max_fit_points = max_fit_points
+
+    def _mixture(self):
+        return GMMSampler(self.n_components, self.covariance_type, random_state=self.random_state,
+                          reg_covar=self.reg_covar, max_fit_points=self.max_fit_points)
+
+    def _check_params(self):
+        check_real(self.variance, "variance", low=0, high=1, low_open=True,
+                   what="the share of the variance modelled by the mixture")
+        self._mixture()._check_params()
+
+    def _fit(self, z):
+        self.alignment_ = PCAAlignment().fit(z)
+        y = self.alignment_.transform(z)
+        self.n_leading_ = self.alignment_.n_components_for(self.variance)
+        self.leading_ = self._mixture().fit(y[:, :self.n_leading_])
+        self.rest_std_ = np.sqrt(self.alignment_.explained_variance_[self.n_leading_:])
+
+    def _sample(self, n_samples, rng):
+        lead = self.leading_.sample(n_samples, random_state=int(rng.integers(2 ** 31 - 1)))
+        rest = rng.standard_normal((n_samples, len(self.rest_std_))) * self.rest_std_
+        return self.alignment_.inverse_transform(np.hstack([lead, rest]))
+
+    def _log_density(self, z):
+        y = self.alignment_.transform(z)
+        rest = scipy.stats.norm.logpdf(y[:, self.n_leading_:], 0, self.rest_std_).sum(axis=1)
+        return self.leading_.score_samples(y[:, :self.n_leading_]) + rest
+
+
+def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
+                      covariance_types=("full", "diag"), tied=(10,), bayesian=(10,), pca=(10,),
+                      random_state=0, max_fit_points=20000, say=None):
+    """Fit a family of mixtures and compare them by held-out log-likelihood and BIC.
+
+    Parameters
+    ----------
+    z_train : array (n, N)
+        z-points to fit on.
+    z_val : array (m, N)
+        Held-out z-points (e.g. ``run.z_val``) whose mean log density decides.
+    n_components : sequence of int
+        Component counts, each with every type of ``covariance_types``.
+    covariance_types : sequence of str
+    tied : sequence of int
+        Component counts of a tied-covariance mixture as well (one shared covariance;
+        its EM is slow: k = 100 took 8 min on 8,100 points on 2 cores, k = 10 18 s).
+    bayesian : sequence of int
+        Component counts of a Bayesian mixture (full covariance) as well.
+    pca : sequence of int
+        Component counts of :class:`PCAMixtureSampler` (90 % of the variance) as well.
+    random_state, max_fit_points
+        Of every fit.
+    say : callable, optional
+        Called with one line per fitted mixture (e.g. ``print``).
+
+    Returns
+    -------
+    MixtureSelection
+        ``table``: indexed by league key (``gmm<k>`` for full covariance,
+        ``gmm<k>_<type>``, ``bgmm<k>``, ``pca_gmm<k>``), columns
+        ``n_components``, ``covariance``, ``converged``, ``held_out_ll`` and
+        ``train_ll`` (nats per dimension), ``bic`` (on the fitted points; NaN
+        for the Bayesian and PCA mixtures) and ``seconds``; sorted by held-out
+        log-likelihood, best first. Component counts that need more points than
+        there are are left out. ``best``: the key of the first row, and
+        ``samplers``: the fitted samplers by key (the league reuses the best).
+    """
+    import pandas as pd
+
+    from .base import held_out_log_likelihood
+
+    z_train, z_val = check_points(z_train, "z_train"), check_points(z_val, "z_val")
+    candidates = [(f"gmm{k}" if t == "full" else f"gmm{k}_{t}", k, t,
+                   GMMSampler(k, t, random_state=random_state, max_fit_points=max_fit_points))
+                  for k in n_components for t in covariance_types]
+    candidates += [(f"gmm{k}_tied", k, "tied", GMMSampler(k, "tied", random_state=random_state,
+                                                          max_fit_points=max_fit_points))
+                   for k in tied if "tied" not in covariance_types]
+    candidates += [(f"bgmm{k}", k, "full, Bayesian",
+                    GMMSampler(k, bayesian=True, random_state=random_state,
+                               max_fit_points=max_fit_points)) for k in bayesian]
+    candidates += [(f"pca_gmm{k}", k, "full, PCA 90 %",
+                    PCAMixtureSampler(n_components=k, random_state=random_state,
+                                      max_fit_points=max_fit_points)) for k in pca]
+    rows, fitted_samplers = {}, {}
+    for key, k, kind, sampler in candidates:
+        if 2 * k > min(len(z_train), max_fit_points):
+            continue
+        start = time.perf_counter()
+        sampler.fit(z_train)
+        seconds = time.perf_counter() - start
+        fitted_samplers[key] = sampler
+        fitted = _subsample(z_train, max_fit_points, random_state)
+        mixture = sampler.leading_ if isinstance(sampler, PCAMixtureSampler) else sampler
+        rows[key] = {"n_components": k, "covariance": kind, "converged": mixture.converged_,
+                     "held_out_ll": held_out_log_likelihood(sampler, z_val),
+                     "train_ll": held_out_log_likelihood(sampler, fitted),
+                     "bic": sampler.bic(fitted) if isinstance(sampler, GMMSampler)
+                     and not sampler.bayesian else np.nan,
+                     "seconds": seconds}
+        if say:
+            say(f"{key:>16}: held-out log-likelihood {rows[key]['held_out_ll']:+.3f} nats/dim "
+                f"(fitted points {rows[key]['train_ll']:+.3f}), {seconds:.1f} s")
+    table = pd.DataFrame.from_dict(rows, orient="index").sort_values("held_out_ll", ascending=False)
+    return MixtureSelection(table, fitted_samplers)
+
+
+@dataclasses.dataclass
+class MixtureSelection:
+    """Result of :func:`mixture_selection`: the comparison table and the fitted mixtures."""
+
+    table: object
+    samplers: dict
+
+    @property
+    def best(self):
+        """League key of the mixture with the highest held-out log-likelihood."""
+        return self.table.index[0]

@@ -8,8 +8,9 @@ from ..errors import ConfigError
 from .gaussian import MultivariateNormalSampler, PCAAlignedSampler
 from .independent import (CommonIntervalSampler, ComponentGaussianSampler,
                           ComponentIntervalSampler, NormalSampler)
-from .knn import KNNCorrectedSampler
-from .mixture import GMMSampler
+from .kernel import KDESampler
+from .knn import KNNCorrectedSampler, NeighbourMixSampler
+from .mixture import COVARIANCE_TYPES, GMMSampler, PCAMixtureSampler
 
 #: League-table keys -> factories of configured, unfitted samplers, in table order.
 SAMPLERS = {
@@ -22,14 +23,23 @@ SAMPLERS = {
     "mvn": MultivariateNormalSampler,
     "pca_aligned": partial(PCAAlignedSampler, restrict="ellipsoid", confidence=0.9),
     "knn_corrected": partial(KNNCorrectedSampler, fact=1.0, k=10, alpha=0.5),
+    "pca_gmm10": partial(PCAMixtureSampler, variance=0.9, n_components=10),
+    "kde": KDESampler,
+    "neighbour_mix": partial(NeighbourMixSampler, k=10, max_share=0.5),
 }
 
-#: Key prefixes followed by one parameter value, e.g. ``common_b2.0`` or ``gmm5``.
+#: Key prefixes followed by one parameter value, e.g. ``common_b2.0`` or ``gmm5``; the
+#: mixtures take a covariance type as an optional suffix (``gmm20_diag``, ``gmm10_tied``).
 FAMILIES = {
     "common_b": (CommonIntervalSampler, "b", float),
     "component_fact": (ComponentIntervalSampler, "fact", float),
     "gmm": (GMMSampler, "n_components", int),
+    "bgmm": (partial(GMMSampler, bayesian=True), "n_components", int),
+    "pca_gmm": (PCAMixtureSampler, "n_components", int),
 }
+
+#: Families whose keys may end in ``_<covariance type>``.
+_COVARIANCE_SUFFIX = ("gmm", "bgmm", "pca_gmm")
 
 
 def make_sampler(key):
@@ -37,9 +47,10 @@ def make_sampler(key):
 
     Besides the keys of :data:`SAMPLERS`, every key of a family of
     :data:`FAMILIES` is understood: ``common_b<b>`` and ``component_fact<fact>``
-    with any number, ``gmm<k>`` with any count (e.g. ``common_b2.0``,
-    ``component_fact0.7``, ``gmm5``). The parameters are checked as soon as
-    the sampler is made.
+    with any number, ``gmm<k>``, ``bgmm<k>`` (Bayesian) and ``pca_gmm<k>``
+    (leading principal axes) with any count and an optional covariance type
+    (e.g. ``common_b2.0``, ``component_fact0.7``, ``gmm5``, ``gmm20_diag``).
+    The parameters are checked as soon as the sampler is made.
 
     Raises
     ------
@@ -51,11 +62,17 @@ def make_sampler(key):
         return SAMPLERS[key]()
     for prefix, (build, name, kind) in FAMILIES.items():
         if isinstance(key, str) and key.startswith(prefix):
+            value, _, covariance = key[len(prefix):].partition("_")
+            options = {}
+            if covariance and prefix in _COVARIANCE_SUFFIX and covariance in COVARIANCE_TYPES:
+                options["covariance_type"] = covariance
+            elif covariance:
+                continue
             try:
-                value = kind(key[len(prefix):])
+                options[name] = kind(value)
             except ValueError:
-                break
-            sampler = build(**{name: value})
+                continue
+            sampler = build(**options)
             sampler._check_params()
             return sampler
     raise ConfigError(f"unknown sampler key {key!r}; known keys: {', '.join(SAMPLERS)} "
