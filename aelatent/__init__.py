@@ -2,7 +2,7 @@
 
 The notebooks in ``notebooks/`` tell the story; this package holds the
 mechanics they share, in the order of the story -- data, model, run,
-statistics, samplers, quality, plots and widgets, notebooks:
+statistics, samplers, quality and the league, plots and widgets, notebooks:
 
 - :mod:`aelatent.config`      -- run configurations and the profiles smoke/default/full
 - :mod:`aelatent.data`        -- CelebA folder reader, image caches, tf.data pipelines
@@ -16,7 +16,10 @@ statistics, samplers, quality, plots and widgets, notebooks:
 - :mod:`aelatent.directions`  -- attribute and factor directions, probes, morphing
 - :mod:`aelatent.samplers`    -- every sampler (``fit(z)``, ``sample(n_samples, random_state)``)
   and the league registry :data:`~aelatent.samplers.SAMPLERS`
-- :mod:`aelatent.quality`     -- offline face measures (MTCNN): face rate, Frechet-ONet, the league
+- :mod:`aelatent.quality`     -- offline measures of single images (MTCNN): face rate, ONet features
+- :mod:`aelatent.face_descriptors` -- dlib's face-recognition descriptor, a second feature space
+- :mod:`aelatent.distances`   -- two-sample distances: Frechet (bootstrap, n -> infinity), KID, precision/recall
+- :mod:`aelatent.league`      -- the sampler league: every sampler and calibration set scored, copy check
 - :mod:`aelatent.plots`       -- image grids, training curves, projections, ellipses, histograms
 - :mod:`aelatent.widgets`     -- ipywidgets sliders (fact, confidence) that re-sample and re-decode
 - :mod:`aelatent.notebook`    -- what every notebook does first and last: open_run, write_metrics

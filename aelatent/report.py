@@ -39,8 +39,8 @@ HEADLINES = {
 }
 
 #: Columns of the league table on the index page.
-LEAGUE_COLUMNS = ["face_rate", "frechet_onet", "precision", "recall", "mahalanobis_median",
-                  "core_fraction"]
+LEAGUE_COLUMNS = ["face_rate", "kid_onet", "frechet_onet", "frechet_onet_inf", "precision", "recall",
+                  "mahalanobis_median", "core_fraction", "log_likelihood", "nn_train_reencoded"]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
@@ -103,7 +103,7 @@ def _training_lines(nb):
 def _league_table(metrics):
     """Rows of the league from notebook XII's metrics (keys ``<row>_<column>``)."""
     rows = sorted({k[:-len("_frechet_onet")] for k in metrics if k.endswith("_frechet_onet")},
-                  key=lambda r: metrics[f"{r}_frechet_onet"])
+                  key=lambda r: metrics.get(f"{r}_kid_onet", metrics[f"{r}_frechet_onet"]))
     if not rows:
         return ""
     head = "".join(f"<th>{c}</th>" for c in ["set or sampler"] + LEAGUE_COLUMNS)
@@ -111,8 +111,8 @@ def _league_table(metrics):
         "<tr><td>" + html.escape(r) + "</td>" + "".join(
             f"<td class=\"num\">{_number(metrics[f'{r}_{c}'])}</td>" if f"{r}_{c}" in metrics
             else "<td></td>" for c in LEAGUE_COLUMNS) + "</tr>" for r in rows)
-    return (f"<h2>Sampler league (notebook XII)</h2><p>Sorted by Frechet-ONet distance to held-out "
-            f"real images (smaller is better); {metrics.get('n_compared', '?')} images per row."
+    return (f"<h2>Sampler league (notebook XII)</h2><p>Sorted by the kernel distance KID-ONet to "
+            f"held-out real images (smaller is better); {metrics.get('n_compared', '?')} images per row."
             f"</p><table><tr>{head}</tr>{body}</table>")
 
 

@@ -77,6 +77,16 @@ def test_notebook_12_sampler_league(series_run):
     assert m["grey_face_rate"] <= 0.05 and m["noise_face_rate"] <= 0.05
     # sampled vectors: real z-points have median Mahalanobis ~ sqrt(256); N(0, I) lies far outside
     assert 10 < m["gmm10_mahalanobis_median"] < m["normal_mahalanobis_median"]
+    # KID with intervals: the real halves' interval holds 0, N(0, I) lies beyond the reconstructions'
+    assert m["real_vs_real_kid_onet_low"] <= 0 <= m["real_vs_real_kid_onet_high"]
+    assert m["recon_kid_onet_high"] < m["normal_kid_onet_low"]
+    assert m["real_vs_real_frechet_onet_inf"] < m["real_vs_real_frechet_onet"]   # bias removed
+    # held-out likelihood: a density fitted to the z-points beats N(0, I) by far
+    assert m["mvn_log_likelihood"] > m["normal_log_likelihood"] + 1
+    assert m["mixture_gmm1_held_out_ll"] > m["normal_log_likelihood"] + 1
+    # memorisation: the re-encoded real faces are the yardstick; nothing here copies exactly
+    for key in ("gmm10", "kde", "neighbour_mix"):
+        assert m[f"{key}_nn_train_reencoded"] > 0.3 * m["real_vs_real_nn_train_reencoded"]
 
 
 @pytest.mark.celeba

@@ -5,7 +5,7 @@ import types
 import numpy as np
 import pytest
 
-from aelatent import quality
+from aelatent import distances, league as league_module, quality
 from aelatent.config import DEFAULT_CROP
 from aelatent.errors import ConfigError
 
@@ -58,52 +58,12 @@ def test_float_and_uint8_images_score_alike(real_faces):
 @pytest.mark.celeba
 def test_frechet_of_real_faces(real_faces, real_scores):
     feats = real_scores.features
-    assert quality.frechet_distance(feats, feats) == pytest.approx(0.0, abs=1e-6)
+    assert distances.frechet_distance(feats, feats) == pytest.approx(0.0, abs=1e-6)
     blurred = quality.score_images(quality.blurred_images(real_faces, sigma=3.0)).features
-    half_vs_half = quality.frechet_distance(feats[:48], feats[48:])
-    blurred_vs_real = quality.frechet_distance(feats[:48], blurred[48:])
+    half_vs_half = distances.frechet_distance(feats[:48], feats[48:])
+    blurred_vs_real = distances.frechet_distance(feats[:48], blurred[48:])
     noise = quality.score_images(quality.noise_images(48, seed=2)).features
-    assert 0 < half_vs_half < blurred_vs_real < quality.frechet_distance(feats[:48], noise)
-
-
-def test_frechet_known_answer():
-    # diagonal Gaussians: FD = |m1 - m2|^2 + sum (s1 - s2)^2
-    m1, m2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
-    s1, s2 = np.array([1.0, 2.0, 0.5]), np.array([2.0, 2.0, 1.5])
-    a = quality.FeatureStats(m1, np.diag(s1 ** 2), 100)
-    b = quality.FeatureStats(m2, np.diag(s2 ** 2), 100)
-    assert quality.frechet_distance(a, b) == pytest.approx(5.0 + 2.0, rel=1e-9)
-    # a shifted sample: FD grows like the squared shift, and is symmetric
-    x = np.random.default_rng(0).normal(size=(4000, 5))
-    shifted = x + 2.0
-    assert quality.frechet_distance(x, shifted) == pytest.approx(4 * 5, rel=1e-6)
-    y = np.random.default_rng(1).normal(size=(4000, 5)) * 1.5
-    assert quality.frechet_distance(x, y) == pytest.approx(quality.frechet_distance(y, x), rel=1e-6)
-    assert quality.frechet_distance(x, y) == pytest.approx(5 * 0.25, abs=0.1)
-
-
-def test_frechet_rank_deficient_is_finite():
-    # fewer points than dimensions: singular covariances must not give NaN or a negative value
-    x = np.random.default_rng(0).normal(size=(10, 50))
-    assert quality.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-6)
-    d = quality.frechet_distance(x, x[::-1] + 0.1)
-    assert np.isfinite(d) and d == pytest.approx(50 * 0.01, rel=1e-4)
-
-
-def test_precision_recall_known_answers():
-    rng = np.random.default_rng(0)
-    real = rng.normal(size=(400, 8))
-    # identical sets: every point lies in its own ball
-    assert quality.precision_recall(real, real) == (1.0, 1.0)
-    # a fresh sample of the same distribution: both high
-    p, r = quality.precision_recall(real, rng.normal(size=(400, 8)))
-    assert p > 0.7 and r > 0.7
-    # disjoint distributions: both zero
-    assert quality.precision_recall(real, real + 50.0) == (0.0, 0.0)
-    # mode collapse: faithful but without variety -> precision high, recall low
-    collapsed = 0.1 * rng.normal(size=(400, 8))
-    p, r = quality.precision_recall(real, collapsed)
-    assert p > 0.9 and r < 0.2
+    assert 0 < half_vs_half < blurred_vs_real < distances.frechet_distance(feats[:48], noise)
 
 
 def test_bad_parameters_raise_config_error():
@@ -114,11 +74,11 @@ def test_bad_parameters_raise_config_error():
     with pytest.raises(ConfigError, match="NaN"):
         quality.onet_outputs(np.full((2, 64, 64, 3), np.nan, np.float32))
     with pytest.raises(ConfigError, match="fewer than the points"):
-        quality.precision_recall(np.zeros((3, 2)), np.ones((3, 2)), k=3)
+        distances.precision_recall(np.zeros((3, 2)), np.ones((3, 2)), k=3)
     with pytest.raises(ConfigError, match="dimension"):
-        quality.frechet_distance(np.zeros((5, 2)), np.zeros((5, 3)))
+        distances.frechet_distance(np.zeros((5, 2)), np.zeros((5, 3)))
     with pytest.raises(ConfigError, match="profile"):
-        quality.default_n_images("huge")
+        league_module.league_defaults("huge")
 
 
 def test_weights_come_from_the_installed_wheel(tmp_path, monkeypatch):
@@ -169,10 +129,10 @@ class _StubRun:
 @pytest.mark.celeba
 def test_sampler_league_on_a_stub_run(real_faces):
     run = _StubRun(real_faces)
-    league = quality.sampler_league(run, keys=["normal", "component_gauss"], n_images=60, seed=0,
-                                    progress=False)
+    league = league_module.sampler_league(run, keys=["normal", "component_gauss"], n_images=60, seed=0,
+                                          n_descriptors=12, progress=False)
     t = league.table
-    assert list(t.index) == list(quality.CALIBRATION_ROWS) + ["normal", "component_gauss"]
+    assert list(t.index) == list(league_module.CALIBRATION_ROWS) + ["normal", "component_gauss"]
     assert league.n_reference == 24 and (t["n_compared"] == 24).all()
     assert t.loc["normal", "n_images"] == 60
     # N(0, I) lies off the stub's z-region -> noise; the per-component Gaussian hits it -> faces
@@ -185,31 +145,30 @@ def test_sampler_league_on_a_stub_run(real_faces):
                 "recon_frechet_onet", "recon_face_rate", "n_images_per_sampler"):
         assert key in m and np.isfinite(m[key])
     assert m["n_images_per_sampler"] == 60
-    assert set(league.examples) == set(t.index)
-
-
-def test_kernel_distance_is_unbiased_and_grows_with_a_shift():
-    rng = np.random.default_rng(0)
-    same = [quality.kernel_distance(rng.normal(size=(60, 16)), rng.normal(size=(60, 16)))
-            for _ in range(30)]
-    spread = np.std(same)
-    assert abs(np.mean(same)) < 3 * spread / np.sqrt(len(same))     # expectation 0 at small n
-    assert min(same) < 0 < max(same)                                 # unbiased: both signs occur
-    base = rng.normal(size=(200, 16))
-    shifts = [quality.kernel_distance(base, rng.normal(size=(200, 16)) + s) for s in (0.3, 0.6, 1.2)]
-    assert shifts == sorted(shifts) and shifts[0] > 3 * spread        # beyond the null noise at n = 60
-    with pytest.raises(ConfigError, match="dimension"):
-        quality.kernel_distance(base, base[:, :3])
-
-
-def test_bootstrap_interval_covers_the_estimate_and_narrows_with_n():
-    rng = np.random.default_rng(1)
-    small = rng.normal(size=(40, 8)), rng.normal(size=(40, 8)) + 0.5
-    large = rng.normal(size=(400, 8)), rng.normal(size=(400, 8)) + 0.5
-    lo_s, hi_s = quality.bootstrap_interval(quality.kernel_distance, *small, n_boot=100)
-    lo_l, hi_l = quality.bootstrap_interval(quality.kernel_distance, *large, n_boot=100)
-    assert lo_l <= quality.kernel_distance(*large) <= hi_l
-    assert hi_l - lo_l < 0.5 * (hi_s - lo_s)
-    assert quality.bootstrap_interval(quality.kernel_distance, *small, n_boot=100) == (lo_s, hi_s)
-    with pytest.raises(ConfigError, match="level"):
-        quality.bootstrap_interval(quality.kernel_distance, *small, level=1.0)
+    assert set(league.examples) == set(t.index) == set(league.nearest_training)
+    # kernel distance and intervals: the negatives far above real vs real; intervals hold the value
+    assert t.loc["real_vs_real", "kid_onet"] < t.loc["noise", "kid_onet"]
+    assert t.loc["real_vs_real", "kid_onet_high"] < t.loc["noise", "kid_onet_low"]
+    for column in ("frechet_onet_low", "frechet_onet_high", "frechet_onet_inf", "kid_onet_low"):
+        assert t[column].notna().all(), column
+    assert (t["kid_onet_low"] <= t["kid_onet_high"]).all()
+    # held-out likelihood: both have a density; the per-component Gaussian fits the z-points far better
+    assert t.loc["component_gauss", "log_likelihood"] > t.loc["normal", "log_likelihood"]
+    assert np.isnan(t.loc["real_vs_real", "log_likelihood"])
+    # memorisation: the stub decodes near-region vectors to copies of real validation faces,
+    # whose re-encodings are the validation z-points; N(0, I) vectors are far from the training points
+    assert t.loc["normal", "nn_train_z"] > t.loc["component_gauss", "nn_train_z"]
+    assert t.loc["component_gauss", "nn_train_reencoded"] == pytest.approx(
+        t.loc["real_vs_real", "nn_train_reencoded"], rel=0.5)
+    nearest = league.nearest_training["component_gauss"]
+    assert nearest.shape == (len(league.examples["component_gauss"]),) and nearest.max() < 200
+    # the second feature space: dlib descriptors of the first 12 images of every row
+    assert (t["n_descriptors"] == 12).all()
+    assert t.loc["real_vs_real", "kid_dlib"] < t.loc["noise", "kid_dlib"]
+    assert t.loc["component_gauss", "kid_dlib"] < t.loc["normal", "kid_dlib"]
+    ratios = league.ratios()
+    assert {"ratio_to_recon", "kid_ratio_to_recon", "inf_ratio_to_recon", "copy_ratio",
+            "dlib_kid_ratio_to_recon"} <= set(ratios)
+    for key in ("normal_kid_onet", "normal_frechet_onet_inf", "normal_nn_train_z",
+                "component_gauss_log_likelihood", "real_vs_real_kid_onet_high"):
+        assert key in m and np.isfinite(m[key]), key

@@ -1,0 +1,271 @@
+"""Two-sample distances between feature sets: Frechet, kernel (KID), k-NN precision/recall.
+
+The league (:mod:`aelatent.league`) compares generated images with real ones
+through these measures, in ONet feature space and in latent space:
+
+- :func:`frechet_distance` -- the FID formula on any features; biased upwards
+  at small n (the bias falls like 1/n), so :func:`frechet_by_n` and
+  :func:`extrapolated_frechet_distance` (Chong & Forsyth 2020) give its
+  dependence on n and its value extrapolated to n -> infinity;
+- :func:`kernel_distance` -- KID, the unbiased squared MMD with the cubic
+  polynomial kernel (Binkowski et al. 2018); expectation 0 for two samples of
+  one distribution at any n;
+- :func:`bootstrap_interval` -- a basic (bias-correcting) bootstrap interval
+  for either of them;
+- :func:`precision_recall` -- k-NN precision and recall (Kynkaanniemi et al. 2019).
+
+Both distances accept frequency ``counts`` per row, which is how a bootstrap
+resample is passed: the kernel distance then leaves out every pair of copies of
+one row, as the unbiased estimator leaves out the diagonal.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .errors import ConfigError
+from .stats import check_points
+from .validation import check_int, check_real
+
+
+@dataclasses.dataclass
+class FeatureStats:
+    """Mean and covariance of a feature set (the sufficient statistics of the Frechet distance)."""
+
+    mean: np.ndarray
+    cov: np.ndarray
+    n: int
+
+    @classmethod
+    def of(cls, features, counts=None):
+        """Statistics of ``features`` (n, d); ``counts`` (n,) repeats rows (a bootstrap resample)."""
+        features = check_points(features, "features")
+        counts = _counts(counts, len(features))
+        return cls(np.average(features, axis=0, weights=counts),
+                   np.cov(features, rowvar=False, fweights=counts), int(counts.sum()))
+
+
+def _counts(counts, n):
+    if counts is None:
+        return np.ones(n, dtype=np.int64)
+    counts = np.asarray(counts)
+    if counts.shape != (n,) or (counts < 0).any() or counts.sum() < 2:
+        raise ConfigError(f"counts must be {n} non-negative integers summing to >= 2, "
+                          f"got shape {counts.shape}.")
+    return counts.astype(np.int64)
+
+
+def _psd_sqrt(cov):
+    values, vectors = np.linalg.eigh((cov + cov.T) / 2)
+    return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+
+
+def frechet_distance(a, b, counts_a=None, counts_b=None):
+    """Frechet distance between Gaussians fitted to two feature sets.
+
+    ``|mu_a - mu_b|^2 + tr(S_a + S_b - 2 (S_a^1/2 S_b S_a^1/2)^1/2)``, the
+    formula of FID, computed with symmetric eigen-decompositions (negative
+    eigenvalues from round-off are clipped to 0), which stays real and stable
+    for the rank-deficient covariances of small samples.
+
+    Parameters
+    ----------
+    a, b : arrays (n, d) or :class:`FeatureStats`
+    counts_a, counts_b : int arrays, optional
+        How often each row counts (a bootstrap resample); arrays only.
+
+    Returns
+    -------
+    float
+        >= 0; 0 for identical sets.
+    """
+    a = a if isinstance(a, FeatureStats) else FeatureStats.of(a, counts_a)
+    b = b if isinstance(b, FeatureStats) else FeatureStats.of(b, counts_b)
+    if a.mean.shape != b.mean.shape:
+        raise ConfigError(f"feature sets differ in dimension: {a.mean.shape[0]} vs {b.mean.shape[0]}.")
+    root_a = _psd_sqrt(a.cov)
+    middle = root_a @ b.cov @ root_a
+    cross = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()
+    value = np.sum((a.mean - b.mean) ** 2) + np.trace(a.cov) + np.trace(b.cov) - 2 * cross
+    return float(max(value, 0.0))
+
+
+def kernel_distance(a, b, counts_a=None, counts_b=None):
+    """Kernel distance (KID): the unbiased squared MMD with the cubic polynomial kernel.
+
+    ``k(x, y) = (x . y / d + 1)^3`` (Binkowski et al. 2018, "Demystifying MMD
+    GANs"), computed with scikit-learn's ``polynomial_kernel``. Unlike the
+    Frechet distance it has no bias at small n: for two samples of one
+    distribution its expectation is 0 (single values can be slightly negative).
+
+    Parameters
+    ----------
+    a, b : arrays (n, d), n >= 2 each
+    counts_a, counts_b : int arrays, optional
+        How often each row counts (a bootstrap resample). The within-set means
+        leave out the pairs of a row with its own copies, as the unbiased
+        estimator leaves out ``k(x, x)``; counting them would add a positive
+        bias that hides the estimate outside its own bootstrap interval.
+
+    Returns
+    -------
+    float
+    """
+    from sklearn.metrics.pairwise import polynomial_kernel
+
+    a, b = check_points(a, "a"), check_points(b, "b")
+    if a.shape[1] != b.shape[1]:
+        raise ConfigError(f"feature sets differ in dimension: {a.shape[1]} vs {b.shape[1]}.")
+    w_a, w_b = _counts(counts_a, len(a)), _counts(counts_b, len(b))
+    a, w_a = a[w_a > 0], w_a[w_a > 0]
+    b, w_b = b[w_b > 0], w_b[w_b > 0]
+    kernel = lambda x, y: polynomial_kernel(x, y, degree=3, gamma=1.0 / a.shape[1],  # noqa: E731
+                                            coef0=1)
+
+    def within(x, w):
+        k = kernel(x, x)
+        pairs = w.sum() ** 2 - np.sum(w ** 2)
+        return (w @ k @ w - np.sum(w ** 2 * np.diag(k))) / pairs
+
+    cross = w_a @ kernel(a, b) @ w_b / (w_a.sum() * w_b.sum())
+    return float(within(a, w_a) + within(b, w_b) - 2 * cross)
+
+
+def bootstrap_interval(distance, a, b, n_boot=200, level=0.95, random_state=0):
+    """Basic bootstrap interval of a two-sample distance (:func:`frechet_distance`, :func:`kernel_distance`).
+
+    Both sets are resampled with replacement ``n_boot`` times (seeded, passed
+    to ``distance`` as row counts). The *basic* interval
+    ``(2 d - q_high, 2 d - q_low)`` reflects the resampled quantiles around the
+    estimate ``d``, which removes the bias of the resampling itself: a
+    resample of n rows holds only ~0.63 n distinct ones, so the Frechet
+    distance of resamples lies well above the estimate (on 64-d Gaussians at
+    n = 450 the percentile interval missed the estimate in every trial, while
+    the basic interval covered the true distance in 9 of 10; tests/test_distances.py).
+
+    Parameters
+    ----------
+    distance : callable ``distance(a, b, counts_a, counts_b) -> float``
+    a, b : arrays (n, d)
+    n_boot : int, >= 10
+    level : float in (0, 1)
+    random_state : int
+
+    Returns
+    -------
+    (low, high) : floats
+    """
+    check_int(n_boot, "n_boot", minimum=10, what="bootstrap resamples")
+    level = check_real(level, "level", low=0, high=1, low_open=True, high_open=True)
+    a, b = check_points(a, "a"), check_points(b, "b")
+    rng = np.random.default_rng(random_state)
+    estimate = distance(a, b)
+    values = [distance(a, b, rng.multinomial(len(a), np.full(len(a), 1 / len(a))),
+                       rng.multinomial(len(b), np.full(len(b), 1 / len(b))))
+              for _ in range(n_boot)]
+    q_low, q_high = np.quantile(values, [(1 - level) / 2, (1 + level) / 2])
+    return float(2 * estimate - q_high), float(2 * estimate - q_low)
+
+
+def frechet_by_n(a, b, sizes=None, repeats=3, random_state=0):
+    """Frechet distance of random subsets of both sets, at several equal sizes n.
+
+    Parameters
+    ----------
+    a, b : arrays (n_a, d), (n_b, d)
+    sizes : sequence of int, optional
+        Subset sizes; default 8 sizes from 40 % of the smaller set to all of it.
+    repeats : int
+        Subsets drawn per size (their distances are averaged).
+    random_state : int
+
+    Returns
+    -------
+    sizes, distances : int array, float array
+    """
+    a, b = check_points(a, "a"), check_points(b, "b")
+    n_max = min(len(a), len(b))
+    check_int(repeats, "repeats", what="subsets per size")
+    sizes = (np.unique(np.linspace(0.4 * n_max, n_max, 8).astype(int)) if sizes is None
+             else np.asarray(sizes, dtype=int))
+    if len(sizes) < 2 or sizes.min() < 2 or sizes.max() > n_max:
+        raise ConfigError(f"sizes must be >= 2 values in [2, {n_max}] (the smaller set), "
+                          f"got {list(sizes)}.")
+    rng = np.random.default_rng(random_state)
+    values = [np.mean([frechet_distance(a[rng.choice(len(a), n, replace=False)],
+                                        b[rng.choice(len(b), n, replace=False)])
+                       for _ in range(1 if n == n_max and len(a) == len(b) else repeats)])
+              for n in sizes]
+    return sizes, np.asarray(values)
+
+
+def extrapolated_frechet_distance(a, b, sizes=None, repeats=3, random_state=0):
+    """The Frechet distance extrapolated to n -> infinity (Chong & Forsyth 2020, "FID_infinity").
+
+    Its bias falls like 1/n, so a straight line through the distances of
+    :func:`frechet_by_n` against 1/n meets the axis 1/n = 0 at the unbiased
+    value. On 64-d Gaussians whose true distance is 5.8, the plain distance at
+    n = 450 was 10.3-11.2 and the extrapolated one 5.2-6.5.
+
+    Returns
+    -------
+    float
+        May be slightly negative for two samples of one distribution.
+    """
+    sizes, values = frechet_by_n(a, b, sizes, repeats, random_state)
+    slope, intercept = np.polyfit(1.0 / sizes, values, 1)
+    return float(intercept)
+
+
+def _kth_neighbour_radius(x, k, chunk=1024):
+    """Distance of each point of ``x`` to its k-th nearest other point of ``x``."""
+    from sklearn.metrics import pairwise_distances
+    radii = np.empty(len(x))
+    for start in range(0, len(x), chunk):
+        d = pairwise_distances(x[start:start + chunk], x)
+        radii[start:start + chunk] = np.partition(d, k, axis=1)[:, k]   # column 0 is the point itself
+    return radii
+
+
+def _covered(points, centres, radii, chunk=1024):
+    """Which points lie inside at least one ball (centre, radius)."""
+    from sklearn.metrics import pairwise_distances
+    inside = np.empty(len(points), bool)
+    for start in range(0, len(points), chunk):
+        d = pairwise_distances(points[start:start + chunk], centres)
+        inside[start:start + chunk] = (d <= radii[None, :]).any(axis=1)
+    return inside
+
+
+def precision_recall(real, generated, k=3):
+    """k-NN precision and recall of a generated set (Kynkaanniemi et al. 2019).
+
+    Each point gets a ball reaching to its k-th nearest neighbour in its own
+    set. **Precision** is the share of generated points inside some ball of a
+    real point (fidelity: do the samples look real?); **recall** the share
+    of real points inside some ball of a generated point (coverage: is the
+    variety of the real set reproduced?).
+
+    Parameters
+    ----------
+    real, generated : arrays (n, d)
+        Features (or latent vectors) of the two sets; compare at equal sizes.
+    k : int
+        Neighbour defining the ball radius (the paper uses 3).
+
+    Returns
+    -------
+    precision, recall : float
+    """
+    real = check_points(real, "real")
+    generated = check_points(generated, "generated")
+    if real.shape[1] != generated.shape[1]:
+        raise ConfigError(f"real and generated differ in dimension: {real.shape[1]} vs {generated.shape[1]}.")
+    check_int(k, "k", maximum=min(len(real), len(generated)) - 1,
+              what="the neighbour of the balls, fewer than the points of each set")
+    precision = _covered(generated, real, _kth_neighbour_radius(real, k)).mean()
+    recall = _covered(real, generated, _kth_neighbour_radius(generated, k)).mean()
+    return float(precision), float(recall)
+

@@ -1,0 +1,129 @@
+"""Two-sample distances: Frechet (with counts, bootstrap, extrapolation), KID, precision/recall."""
+
+import numpy as np
+import pytest
+
+from aelatent import distances
+from aelatent.errors import ConfigError
+
+
+def test_frechet_known_answer():
+    # diagonal Gaussians: FD = |m1 - m2|^2 + sum (s1 - s2)^2
+    m1, m2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
+    s1, s2 = np.array([1.0, 2.0, 0.5]), np.array([2.0, 2.0, 1.5])
+    a = distances.FeatureStats(m1, np.diag(s1 ** 2), 100)
+    b = distances.FeatureStats(m2, np.diag(s2 ** 2), 100)
+    assert distances.frechet_distance(a, b) == pytest.approx(5.0 + 2.0, rel=1e-9)
+    # a shifted sample: FD grows like the squared shift, and is symmetric
+    x = np.random.default_rng(0).normal(size=(4000, 5))
+    shifted = x + 2.0
+    assert distances.frechet_distance(x, shifted) == pytest.approx(4 * 5, rel=1e-6)
+    y = np.random.default_rng(1).normal(size=(4000, 5)) * 1.5
+    assert distances.frechet_distance(x, y) == pytest.approx(distances.frechet_distance(y, x), rel=1e-6)
+    assert distances.frechet_distance(x, y) == pytest.approx(5 * 0.25, abs=0.1)
+
+
+def test_frechet_rank_deficient_is_finite():
+    # fewer points than dimensions: singular covariances must not give NaN or a negative value
+    x = np.random.default_rng(0).normal(size=(10, 50))
+    assert distances.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-6)
+    d = distances.frechet_distance(x, x[::-1] + 0.1)
+    assert np.isfinite(d) and d == pytest.approx(50 * 0.01, rel=1e-4)
+
+
+def test_precision_recall_known_answers():
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(400, 8))
+    # identical sets: every point lies in its own ball
+    assert distances.precision_recall(real, real) == (1.0, 1.0)
+    # a fresh sample of the same distribution: both high
+    p, r = distances.precision_recall(real, rng.normal(size=(400, 8)))
+    assert p > 0.7 and r > 0.7
+    # disjoint distributions: both zero
+    assert distances.precision_recall(real, real + 50.0) == (0.0, 0.0)
+    # mode collapse: faithful but without variety -> precision high, recall low
+    collapsed = 0.1 * rng.normal(size=(400, 8))
+    p, r = distances.precision_recall(real, collapsed)
+    assert p > 0.9 and r < 0.2
+
+
+def test_kernel_distance_is_unbiased_and_grows_with_a_shift():
+    rng = np.random.default_rng(0)
+    same = [distances.kernel_distance(rng.normal(size=(60, 16)), rng.normal(size=(60, 16)))
+            for _ in range(30)]
+    spread = np.std(same)
+    assert abs(np.mean(same)) < 3 * spread / np.sqrt(len(same))     # expectation 0 at small n
+    assert min(same) < 0 < max(same)                                 # unbiased: both signs occur
+    base = rng.normal(size=(200, 16))
+    shifts = [distances.kernel_distance(base, rng.normal(size=(200, 16)) + s) for s in (0.3, 0.6, 1.2)]
+    assert shifts == sorted(shifts) and shifts[0] > 3 * spread        # beyond the null noise at n = 60
+    with pytest.raises(ConfigError, match="dimension"):
+        distances.kernel_distance(base, base[:, :3])
+
+
+def test_bootstrap_interval_covers_the_estimate_and_narrows_with_n():
+    rng = np.random.default_rng(1)
+    small = rng.normal(size=(40, 8)), rng.normal(size=(40, 8)) + 0.5
+    large = rng.normal(size=(400, 8)), rng.normal(size=(400, 8)) + 0.5
+    lo_s, hi_s = distances.bootstrap_interval(distances.kernel_distance, *small, n_boot=100)
+    lo_l, hi_l = distances.bootstrap_interval(distances.kernel_distance, *large, n_boot=100)
+    assert lo_l <= distances.kernel_distance(*large) <= hi_l
+    assert hi_l - lo_l < 0.5 * (hi_s - lo_s)
+    assert distances.bootstrap_interval(distances.kernel_distance, *small, n_boot=100) == (lo_s, hi_s)
+    with pytest.raises(ConfigError, match="level"):
+        distances.bootstrap_interval(distances.kernel_distance, *small, level=1.0)
+
+
+def test_counts_are_repeated_rows():
+    rng = np.random.default_rng(2)
+    a, b = rng.normal(size=(30, 6)), rng.normal(size=(40, 6)) + 0.3
+    counts = rng.integers(0, 4, size=30)
+    repeated = np.repeat(a, counts, axis=0)
+    assert distances.frechet_distance(a, b, counts) == pytest.approx(
+        distances.frechet_distance(repeated, b), rel=1e-9)
+    # the kernel distance leaves out the pairs of a row with its own copies: doubling every
+    # row changes nothing, while the repeated array (copies paired as distinct rows) is biased up
+    twice = np.full(30, 2)
+    assert distances.kernel_distance(a, b, twice) == pytest.approx(distances.kernel_distance(a, b),
+                                                                   rel=1e-9)
+    assert distances.kernel_distance(np.repeat(a, 2, axis=0), b) > distances.kernel_distance(a, b)
+    with pytest.raises(ConfigError, match="counts"):
+        distances.frechet_distance(a, b, counts[:5])
+
+
+def test_basic_bootstrap_interval_covers_the_true_distance():
+    # Gaussians shifted by 0.3 in each of 32 dimensions: the true Frechet distance is
+    # 32 * 0.09 = 2.88, the estimate at n = 300 is far above it (bias ~ d^2 / n); the basic
+    # interval reflects the resampling bias away, the percentile interval would miss
+    rng = np.random.default_rng(3)
+    d, true = 32, 32 * 0.3 ** 2
+    covered, plain = 0, []
+    for trial in range(5):
+        a, b = rng.normal(size=(300, d)), rng.normal(size=(300, d)) + 0.3
+        low, high = distances.bootstrap_interval(distances.frechet_distance, a, b, n_boot=60,
+                                                 random_state=trial)
+        covered += low <= true <= high
+        plain.append(distances.frechet_distance(a, b))
+    assert covered >= 4
+    assert min(plain) > true * 1.3                 # the plain estimate is biased
+    # KID: two samples of one distribution; the interval covers 0 in most trials
+    hits = 0
+    for trial in range(5):
+        a, b = rng.normal(size=(150, 16)), rng.normal(size=(150, 16))
+        low, high = distances.bootstrap_interval(distances.kernel_distance, a, b, n_boot=60,
+                                                 random_state=trial)
+        hits += low <= 0 <= high
+    assert hits >= 4
+
+
+def test_frechet_extrapolated_to_infinity_removes_the_bias():
+    rng = np.random.default_rng(4)
+    d, true = 32, 32 * 0.3 ** 2
+    a, b = rng.normal(size=(400, d)), rng.normal(size=(400, d)) + 0.3
+    sizes, values = distances.frechet_by_n(a, b, random_state=0)
+    assert len(sizes) >= 5 and sizes.max() == 400
+    assert values[0] > values[-1]                      # the bias falls with n
+    extrapolated = distances.extrapolated_frechet_distance(a, b, random_state=0)
+    assert abs(extrapolated - true) < 0.5 * abs(values[-1] - true)
+    with pytest.raises(ConfigError, match="sizes"):
+        distances.frechet_by_n(a, b, sizes=[10, 500])
