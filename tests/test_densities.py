@@ -69,7 +69,7 @@ def test_mixture_family_recovers_a_planted_mixture():
 def test_pca_mixture_with_one_component_is_the_multivariate_normal():
     z_train, _ = planted_mixture(2000, 2)
     x = z_train[:50]
-    one = PCAMixtureSampler(variance=0.5, n_components=1, reg_covar=1e-9).fit(z_train)
+    one = PCAMixtureSampler(variance=0.5, mixture=GMMSampler(1, reg_covar=1e-9)).fit(z_train)
     assert 1 <= one.n_leading_ < 6
     mvn = MultivariateNormalSampler().fit(z_train)
     assert np.allclose(one.score_samples(x), mvn.score_samples(x), atol=1e-3)
@@ -146,7 +146,8 @@ def test_mixture_keys():
     assert {"pca_gmm10", "kde", "neighbour_mix"} <= set(SAMPLERS)
     assert make_sampler("gmm20_diag").get_params()["covariance_type"] == "diag"
     assert make_sampler("bgmm5").get_params()["bayesian"] is True
-    assert make_sampler("pca_gmm4_tied").get_params()["n_components"] == 4
+    assert make_sampler("pca_gmm4_tied").get_params()["mixture__n_components"] == 4
+    assert make_sampler("pca_gmm4_tied").get_params()["mixture__covariance_type"] == "tied"
     for bad in ("gmm10_bogus", "gmmx", "kde2"):
         with pytest.raises(ConfigError, match="unknown sampler key"):
             make_sampler(bad)

@@ -17,9 +17,9 @@ class KDESampler(DensityMixin, LatentSampler):
     The z-points are whitened along their principal axes
     (:meth:`aelatent.pca.PCAAlignment.whiten`: unit variance on every axis, so
     one bandwidth fits all directions) and a
-    :class:`sklearn.neighbors.KernelDensity` is fitted there. With
-    ``bandwidth=None`` the bandwidth maximises the cross-validated
-    log-likelihood over ``bandwidths`` (``cv`` seeded folds of
+    :class:`sklearn.neighbors.KernelDensity` is fitted there. Unless
+    ``bandwidth`` is one number, the bandwidth maximises the cross-validated
+    log-likelihood over the candidates (``cv`` seeded folds of
     :class:`sklearn.model_selection.KFold`): :func:`cross_validated_log_likelihood`
     computes the squared distances of a fold once and evaluates every bandwidth
     on them -- the same numbers as ``GridSearchCV(KernelDensity())``, which
@@ -30,10 +30,9 @@ class KDESampler(DensityMixin, LatentSampler):
 
     Parameters
     ----------
-    bandwidth : float or None
-        Kernel width in whitened units; None chooses it by cross-validation.
-    bandwidths : sequence of float, optional
-        Candidates for the cross-validation; default 12 values from 0.1 to 1.5.
+    bandwidth : float, sequence of float, or None
+        Kernel width in whitened units; a sequence gives the candidates of the
+        cross-validation, None the default candidates (12 values from 0.1 to 1.5).
     cv : int
         Folds of the cross-validation.
     max_fit_points : int
@@ -51,21 +50,29 @@ class KDESampler(DensityMixin, LatentSampler):
     kde_ : sklearn.neighbors.KernelDensity
     """
 
-    def __init__(self, bandwidth=None, bandwidths=None, cv=3, max_fit_points=20000, random_state=0):
+    def __init__(self, bandwidth=None, cv=3, max_fit_points=20000, random_state=0):
         self.bandwidth = bandwidth
-        self.bandwidths = bandwidths
         self.cv = cv
         self.max_fit_points = max_fit_points
         self.random_state = random_state
 
+    def _candidates(self):
+        """The bandwidths to cross-validate, or None for a fixed one."""
+        if self.bandwidth is None:
+            return np.geomspace(0.1, 1.5, 12)
+        if np.ndim(self.bandwidth) == 0:
+            return None
+        return np.asarray(self.bandwidth, dtype=np.float64)
+
     def _check_params(self):
-        if self.bandwidth is not None:
+        candidates = self._candidates()
+        if candidates is None:
             check_real(self.bandwidth, "bandwidth", low=0, low_open=True, what="the kernel width")
+        elif len(candidates) < 2 or candidates.min() <= 0:
+            raise ConfigError(f"bandwidth candidates must be >= 2 positive values, got "
+                              f"{self.bandwidth!r}.")
         check_int(self.cv, "cv", minimum=2, what="cross-validation folds")
         check_int(self.max_fit_points, "max_fit_points", minimum=2 * self.cv)
-        if self.bandwidths is not None and (len(self.bandwidths) < 2
-                                            or min(self.bandwidths) <= 0):
-            raise ConfigError(f"bandwidths must hold >= 2 positive values, got {self.bandwidths!r}.")
 
     def _fit(self, z):
         from sklearn.neighbors import KernelDensity
@@ -73,11 +80,10 @@ class KDESampler(DensityMixin, LatentSampler):
         z = _subsample(z, self.max_fit_points, self.random_state)
         self.alignment_ = PCAAlignment().fit(z)
         w = self.alignment_.whiten(z)
-        self.cv_results_ = None
-        bandwidth = self.bandwidth
-        if bandwidth is None:
-            grid = np.geomspace(0.1, 1.5, 12) if self.bandwidths is None else self.bandwidths
-            self.cv_results_ = cross_validated_log_likelihood(w, grid, self.cv, self.random_state)
+        self.cv_results_, bandwidth, candidates = None, self.bandwidth, self._candidates()
+        if candidates is not None:
+            self.cv_results_ = cross_validated_log_likelihood(w, candidates, self.cv,
+                                                              self.random_state)
             bandwidth = self.cv_results_["log_likelihood"].idxmax()
         self.bandwidth_ = float(bandwidth)
         self.kde_ = KernelDensity(bandwidth=self.bandwidth_).fit(w)

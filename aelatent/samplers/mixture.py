@@ -15,6 +15,7 @@ import warnings
 
 import numpy as np
 import scipy.stats
+from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 
 from ..errors import ConfigError
@@ -152,8 +153,9 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
     ----------
     variance : float in (0, 1]
         Share of the variance carried by the axes of the mixture.
-    n_components, covariance_type, random_state, reg_covar, max_fit_points
-        Of the mixture, see :class:`GMMSampler`.
+    mixture : GMMSampler, optional
+        The (unfitted) mixture for the leading coordinates; a clone of it is
+        fitted. Default: ``GMMSampler(10)``.
 
     Attributes
     ----------
@@ -161,22 +163,16 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
     n_leading_ : int
         Axes modelled by the mixture.
     leading_ : GMMSampler
-        The mixture on the leading coordinates.
+        The mixture fitted on the leading coordinates.
     rest_std_ : ndarray (N - n_leading_,)
     """
 
-    def __init__(self, variance=0.9, n_components=10, covariance_type="full", random_state=0,
-                 reg_covar=1e-4, max_fit_points=20000):
+    def __init__(self, variance=0.9, mixture=None):
         self.variance = variance
-        self.n_components = n_components
-        self.covariance_type = covariance_type
-        self.random_state = random_state
-        self.reg_covar = reg_covar
-        self.max_fit_points = max_fit_points
+        self.mixture = mixture
 
     def _mixture(self):
-        return GMMSampler(self.n_components, self.covariance_type, random_state=self.random_state,
-                          reg_covar=self.reg_covar, max_fit_points=self.max_fit_points)
+        return clone(self.mixture) if self.mixture is not None else GMMSampler(10)
 
     def _check_params(self):
         check_real(self.variance, "variance", low=0, high=1, low_open=True,
@@ -254,8 +250,9 @@ def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
                     GMMSampler(k, bayesian=True, random_state=random_state,
                                max_fit_points=max_fit_points)) for k in bayesian]
     candidates += [(f"pca_gmm{k}", k, "full, PCA 90 %",
-                    PCAMixtureSampler(n_components=k, random_state=random_state,
-                                      max_fit_points=max_fit_points)) for k in pca]
+                    PCAMixtureSampler(mixture=GMMSampler(k, random_state=random_state,
+                                                         max_fit_points=max_fit_points)))
+                   for k in pca]
     rows, fitted_samplers = {}, {}
     for key, k, kind, sampler in candidates:
         if 2 * k > min(len(z_train), max_fit_points):

@@ -23,7 +23,7 @@ SAMPLERS = {
     "mvn": MultivariateNormalSampler,
     "pca_aligned": partial(PCAAlignedSampler, restrict="ellipsoid", confidence=0.9),
     "knn_corrected": partial(KNNCorrectedSampler, fact=1.0, k=10, alpha=0.5),
-    "pca_gmm10": partial(PCAMixtureSampler, variance=0.9, n_components=10),
+    "pca_gmm10": partial(PCAMixtureSampler, variance=0.9),
     "kde": KDESampler,
     "neighbour_mix": partial(NeighbourMixSampler, k=10, max_share=0.5),
 }
@@ -35,7 +35,8 @@ FAMILIES = {
     "component_fact": (ComponentIntervalSampler, "fact", float),
     "gmm": (GMMSampler, "n_components", int),
     "bgmm": (partial(GMMSampler, bayesian=True), "n_components", int),
-    "pca_gmm": (PCAMixtureSampler, "n_components", int),
+    "pca_gmm": (lambda **mixture: PCAMixtureSampler(mixture=GMMSampler(**mixture)), "n_components",
+                int),
 }
 
 #: Families whose keys may end in ``_<covariance type>``.
