@@ -19,6 +19,7 @@ One module per family:
                        :class:`PCAMixtureSampler` (mixture on the leading principal axes),
                        :func:`mixture_selection` (the family by held-out likelihood)
 :mod:`.kernel`         :class:`KDESampler` (kernel density, bandwidth cross-validated)
+:mod:`.two_stage`      :class:`TwoStageVAESampler` (a small Keras VAE on the z-points)
 :mod:`.knn`            :class:`KNNCorrectedSampler` (pulled toward nearest z-points; XI),
                        :class:`NeighbourMixSampler` (part of the way toward a neighbour)
 =====================  ===========================================================
@@ -41,9 +42,11 @@ from .kernel import KDESampler
 from .knn import KNNCorrectedSampler, NeighbourMixSampler
 from .mixture import GMMSampler, PCAMixtureSampler, mixture_selection
 from .registry import FAMILIES, SAMPLERS, make_sampler
+from .two_stage import TwoStageVAESampler
 
 __all__ = ["LatentSampler", "DensityMixin", "held_out_log_likelihood", "NormalSampler",
            "CommonIntervalSampler", "ComponentIntervalSampler", "ComponentGaussianSampler",
            "MultivariateNormalSampler", "PCAAlignedSampler", "GMMSampler", "PCAMixtureSampler",
-           "mixture_selection", "KDESampler", "KNNCorrectedSampler", "NeighbourMixSampler",
+           "mixture_selection", "KDESampler", "TwoStageVAESampler", "KNNCorrectedSampler",
+           "NeighbourMixSampler",
            "SAMPLERS", "FAMILIES", "make_sampler"]

@@ -11,6 +11,7 @@ from .independent import (CommonIntervalSampler, ComponentGaussianSampler,
 from .kernel import KDESampler
 from .knn import KNNCorrectedSampler, NeighbourMixSampler
 from .mixture import COVARIANCE_TYPES, GMMSampler, PCAMixtureSampler
+from .two_stage import TwoStageVAESampler
 
 #: League-table keys -> factories of configured, unfitted samplers, in table order.
 SAMPLERS = {
@@ -26,6 +27,7 @@ SAMPLERS = {
     "pca_gmm10": partial(PCAMixtureSampler, variance=0.9),
     "kde": KDESampler,
     "neighbour_mix": partial(NeighbourMixSampler, k=10, max_share=0.5),
+    "two_stage_vae": TwoStageVAESampler,
 }
 
 #: Key prefixes followed by one parameter value, e.g. ``common_b2.0`` or ``gmm5``; the
