@@ -97,12 +97,19 @@ def _descriptors_here(images):
 
 @functools.lru_cache(maxsize=1)
 def _pool(workers):
-    """A pool of ``workers`` processes (spawned: the parent may run TensorFlow), kept for reuse."""
+    """A pool of ``workers`` forked processes, kept for reuse.
+
+    Forked, not spawned: a spawned worker imports the parent's main module
+    again, which re-runs a script without an ``if __name__ == "__main__"``
+    guard (it did: the worker opened the run folder again and died on its
+    lock). A forked worker starts from the parent's memory with the dlib
+    models already loaded and only runs dlib, PIL and NumPy, never TensorFlow.
+    """
     import atexit
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
     atexit.register(pool.shutdown, cancel_futures=True)
     return pool
 
@@ -133,13 +140,21 @@ def face_descriptors(images, n_jobs=None, batch_size=32):
         When dlib-bin or face-recognition-models is not installed (with the install command).
     """
     import os
+    import warnings
+    from concurrent.futures.process import BrokenProcessPool
 
     _models()                                  # a missing package is reported here, not in a worker
     images = as_uint8_images(images)
     n_jobs = (os.cpu_count() or 1) if n_jobs is None else int(n_jobs)
     batches = [images[start:start + batch_size] for start in range(0, len(images), batch_size)]
-    if n_jobs <= 1 or len(batches) <= 1:
+    parts = None
+    if n_jobs > 1 and len(batches) > 1:
+        try:
+            parts = list(_pool(n_jobs).map(_descriptors_here, batches))
+        except BrokenProcessPool:           # a worker died: drop the pool, compute here
+            _pool.cache_clear()
+            warnings.warn("the dlib worker processes failed; computing face descriptors in "
+                          "this process (slower)", RuntimeWarning, stacklevel=2)
+    if parts is None:
         parts = [_descriptors_here(batch) for batch in batches]
-    else:
-        parts = list(_pool(n_jobs).map(_descriptors_here, batches))
     return np.concatenate(parts) if parts else np.empty((0, DESCRIPTOR_DIM))

@@ -141,6 +141,28 @@ def test_two_stage_vae_beats_a_gaussian_on_a_non_gaussian_cloud():
     assert len(vae.history_["loss"]) == 100
 
 
+def test_realnvp_flow_beats_a_gaussian_on_a_non_gaussian_cloud():
+    from aelatent.samplers import RealNVPSampler
+    rng = np.random.default_rng(5)
+
+    def ring(n):
+        angle, r = rng.uniform(0, 2 * np.pi, n), 3 + 0.2 * rng.normal(size=n)
+        return np.column_stack([r * np.cos(angle), r * np.sin(angle),
+                                0.3 * rng.normal(size=(n, 2))])
+    z_train, z_val = ring(2000), ring(1000)
+    flow = RealNVPSampler(hidden=64, epochs=100, batch_size=64).fit(z_train)
+    gauss = MultivariateNormalSampler().fit(z_train)
+    assert held_out_log_likelihood(flow, z_val) > held_out_log_likelihood(gauss, z_val) + 0.1
+    x = flow.sample(500, random_state=0)
+    assert np.median(np.abs(np.linalg.norm(x[:, :2], axis=1) - 3)) < 0.4    # on the ring
+    assert np.array_equal(x, flow.sample(500, random_state=0))
+    # the flow is invertible: sampled vectors map to base points and back
+    w = flow.alignment_.whiten(x[:50]).astype(np.float32)
+    u, _ = flow.flow_.to_base(w)
+    assert np.allclose(np.asarray(flow.flow_.from_base(u)), w, atol=1e-3)
+    assert len(flow.history_["val_loss"]) == len(flow.history_["loss"]) <= 100
+
+
 def test_neighbour_mix_stays_between_neighbours():
     z_train, centres = planted_mixture(1500, 3)
     sampler = NeighbourMixSampler(k=5, max_share=0.5).fit(z_train)
@@ -161,7 +183,7 @@ def test_neighbour_mix_stays_between_neighbours():
 
 
 def test_mixture_keys():
-    assert {"pca_gmm10", "kde", "neighbour_mix", "two_stage_vae"} <= set(SAMPLERS)
+    assert {"pca_gmm10", "kde", "neighbour_mix", "two_stage_vae", "realnvp"} <= set(SAMPLERS)
     assert make_sampler("gmm20_diag").get_params()["covariance_type"] == "diag"
     assert make_sampler("bgmm5").get_params()["bayesian"] is True
     assert make_sampler("pca_gmm4_tied").get_params()["mixture__n_components"] == 4

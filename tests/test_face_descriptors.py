@@ -46,3 +46,17 @@ def test_missing_packages_give_the_install_command(monkeypatch):
             face_descriptors.face_descriptors(quality.grey_images(2))
     finally:
         face_descriptors._models.cache_clear()
+
+
+def test_worker_processes_do_not_rerun_an_unguarded_script(tmp_path):
+    """The pool's workers must not import the main script again (a spawned worker would)."""
+    import subprocess
+    script = tmp_path / "user_script.py"
+    script.write_text("from aelatent import face_descriptors, quality\n"
+                      "print('body')\n"
+                      "d = face_descriptors.face_descriptors(quality.noise_images(96, 64, seed=1),"
+                      " n_jobs=2)\n"
+                      "print(d.shape)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["body", "(96,", "128)"]

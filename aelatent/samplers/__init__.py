@@ -20,6 +20,7 @@ One module per family:
                        :func:`mixture_selection` (the family by held-out likelihood)
 :mod:`.kernel`         :class:`KDESampler` (kernel density, bandwidth cross-validated)
 :mod:`.two_stage`      :class:`TwoStageVAESampler` (a small Keras VAE on the z-points)
+:mod:`.flow`           :class:`RealNVPSampler` (a normalizing flow, exact likelihood)
 :mod:`.knn`            :class:`KNNCorrectedSampler` (pulled toward nearest z-points; XI),
                        :class:`NeighbourMixSampler` (part of the way toward a neighbour)
 =====================  ===========================================================
@@ -41,12 +42,14 @@ from .independent import (CommonIntervalSampler, ComponentGaussianSampler,
 from .kernel import KDESampler
 from .knn import KNNCorrectedSampler, NeighbourMixSampler
 from .mixture import GMMSampler, PCAMixtureSampler, mixture_selection
+from .flow import RealNVPSampler
 from .registry import FAMILIES, SAMPLERS, make_sampler
 from .two_stage import TwoStageVAESampler
 
 __all__ = ["LatentSampler", "DensityMixin", "held_out_log_likelihood", "NormalSampler",
            "CommonIntervalSampler", "ComponentIntervalSampler", "ComponentGaussianSampler",
            "MultivariateNormalSampler", "PCAAlignedSampler", "GMMSampler", "PCAMixtureSampler",
-           "mixture_selection", "KDESampler", "TwoStageVAESampler", "KNNCorrectedSampler",
+           "mixture_selection", "KDESampler", "TwoStageVAESampler", "RealNVPSampler",
+           "KNNCorrectedSampler",
            "NeighbourMixSampler",
            "SAMPLERS", "FAMILIES", "make_sampler"]

@@ -11,6 +11,7 @@ from .independent import (CommonIntervalSampler, ComponentGaussianSampler,
 from .kernel import KDESampler
 from .knn import KNNCorrectedSampler, NeighbourMixSampler
 from .mixture import COVARIANCE_TYPES, GMMSampler, PCAMixtureSampler
+from .flow import RealNVPSampler
 from .two_stage import TwoStageVAESampler
 
 #: League-table keys -> factories of configured, unfitted samplers, in table order.
@@ -28,6 +29,7 @@ SAMPLERS = {
     "kde": KDESampler,
     "neighbour_mix": partial(NeighbourMixSampler, k=10, max_share=0.5),
     "two_stage_vae": TwoStageVAESampler,
+    "realnvp": RealNVPSampler,
 }
 
 #: Key prefixes followed by one parameter value, e.g. ``common_b2.0`` or ``gmm5``; the
