@@ -20,6 +20,12 @@ def planted_mixture(n, seed):
     return centres[which] + scale * rng.normal(size=(n, 6)), centres
 
 
+def ring(n, rng):
+    """A noisy ring of radius 3 in the first two of 4 axes (non-Gaussian)."""
+    angle, r = rng.uniform(0, 2 * np.pi, n), 3 + 0.2 * rng.normal(size=n)
+    return np.column_stack([r * np.cos(angle), r * np.sin(angle), 0.3 * rng.normal(size=(n, 2))])
+
+
 def test_log_densities_match_scipy():
     rng = np.random.default_rng(0)
     z = rng.normal(2.0, [1.0, 2.0, 0.5], size=(500, 3)) @ np.array([[1, 0.5, 0], [0, 1, 0],
@@ -77,13 +83,7 @@ def test_pca_mixture_with_one_component_is_the_multivariate_normal():
 
 def test_kernel_density_beats_a_gaussian_on_a_non_gaussian_cloud():
     rng = np.random.default_rng(5)
-    angle = rng.uniform(0, 2 * np.pi, 3000)             # a noisy ring in the first two of 4 axes
-
-    def ring(n_angle):
-        r = 3 + 0.2 * rng.normal(size=len(n_angle))
-        return np.column_stack([r * np.cos(n_angle), r * np.sin(n_angle),
-                                0.3 * rng.normal(size=(len(n_angle), 2))])
-    z_train, z_val = ring(angle[:2000]), ring(angle[2000:])
+    z_train, z_val = ring(2000, rng), ring(1000, rng)
     kde = KDESampler(random_state=0).fit(z_train)
     assert 0.1 <= kde.bandwidth_ <= 1.5 and len(kde.cv_results_) == 12
     gauss = MultivariateNormalSampler().fit(z_train)
@@ -126,12 +126,7 @@ def test_kde_cross_validation_agrees_with_grid_search():
 def test_two_stage_vae_beats_a_gaussian_on_a_non_gaussian_cloud():
     from aelatent.samplers import TwoStageVAESampler
     rng = np.random.default_rng(5)
-
-    def ring(n):
-        angle, r = rng.uniform(0, 2 * np.pi, n), 3 + 0.2 * rng.normal(size=n)
-        return np.column_stack([r * np.cos(angle), r * np.sin(angle),
-                                0.3 * rng.normal(size=(n, 2))])
-    z_train, z_val = ring(2000), ring(1000)
+    z_train, z_val = ring(2000, rng), ring(1000, rng)
     vae = TwoStageVAESampler(latent_dim=4, hidden=64, epochs=100, batch_size=64).fit(z_train)
     gauss = MultivariateNormalSampler().fit(z_train)
     assert held_out_log_likelihood(vae, z_val) > held_out_log_likelihood(gauss, z_val) + 0.05
@@ -144,12 +139,7 @@ def test_two_stage_vae_beats_a_gaussian_on_a_non_gaussian_cloud():
 def test_realnvp_flow_beats_a_gaussian_on_a_non_gaussian_cloud():
     from aelatent.samplers import RealNVPSampler
     rng = np.random.default_rng(5)
-
-    def ring(n):
-        angle, r = rng.uniform(0, 2 * np.pi, n), 3 + 0.2 * rng.normal(size=n)
-        return np.column_stack([r * np.cos(angle), r * np.sin(angle),
-                                0.3 * rng.normal(size=(n, 2))])
-    z_train, z_val = ring(2000), ring(1000)
+    z_train, z_val = ring(2000, rng), ring(1000, rng)
     flow = RealNVPSampler(hidden=64, epochs=100, batch_size=64).fit(z_train)
     gauss = MultivariateNormalSampler().fit(z_train)
     assert held_out_log_likelihood(flow, z_val) > held_out_log_likelihood(gauss, z_val) + 0.1

@@ -7,7 +7,7 @@ from sklearn.base import BaseEstimator
 
 from ..errors import ConfigError
 from ..stats import check_points
-from ..validation import check_fitted, check_int, check_n_features
+from ..validation import check_fitted, check_int, check_n_features, check_real
 
 
 class LatentSampler(BaseEstimator):
@@ -125,3 +125,28 @@ def held_out_log_likelihood(sampler, z):
     if not isinstance(sampler, DensityMixin):
         return float("nan")
     return sampler.score(z) / sampler.n_features_in_
+
+
+class WhitenedFrameMixin:
+    """For densities fitted in the whitened frame of the z-points.
+
+    :meth:`_fit_frame` fits :class:`aelatent.pca.PCAAlignment` and returns the
+    whitened points (unit variance along every principal axis);
+    :meth:`_frame_log_jacobian` is the log-determinant of that map, which turns
+    a log density in the frame into one of the z-points.
+    """
+
+    def _fit_frame(self, z):
+        from ..pca import PCAAlignment
+        self.alignment_ = PCAAlignment().fit(z)
+        return self.alignment_.whiten(z)
+
+    def _frame_log_jacobian(self):
+        return -float(np.sum(np.log(self.alignment_.whitening_scale())))
+
+
+def check_training(estimator, integers):
+    """Check the positive integers ``integers`` and ``learning_rate`` of a Keras density."""
+    for name in integers:
+        check_int(getattr(estimator, name), name)
+    check_real(estimator.learning_rate, "learning_rate", low=0, low_open=True)

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..pca import PCAAlignment
-from ..validation import check_int, check_real
-from .base import DensityMixin, LatentSampler
+from ..validation import check_real
+from .base import DensityMixin, LatentSampler, WhitenedFrameMixin, check_training
 
 
 def _flow_layer(n_features, n_couplings, hidden, seed):
@@ -68,7 +67,7 @@ def _flow_layer(n_features, n_couplings, hidden, seed):
     return Coupling(name="realnvp")
 
 
-class RealNVPSampler(DensityMixin, LatentSampler):
+class RealNVPSampler(WhitenedFrameMixin, DensityMixin, LatentSampler):
     """A RealNVP normalizing flow fitted to the whitened z-points by maximum likelihood.
 
     Following keras-io's RealNVP example, written in Keras 3 without
@@ -110,17 +109,14 @@ class RealNVPSampler(DensityMixin, LatentSampler):
         self.random_state = random_state
 
     def _check_params(self):
-        for name in ("n_couplings", "hidden", "epochs", "batch_size"):
-            check_int(getattr(self, name), name)
-        check_real(self.learning_rate, "learning_rate", low=0, low_open=True)
+        check_training(self, ("n_couplings", "hidden", "epochs", "batch_size"))
         check_real(self.weight_decay, "weight_decay", low=0)
 
     def _fit(self, z):
         import keras
 
         keras.utils.set_random_seed(self.random_state)
-        self.alignment_ = PCAAlignment().fit(z)
-        w = self.alignment_.whiten(z).astype(np.float32)
+        w = self._fit_frame(z).astype(np.float32)
         flow = _flow_layer(w.shape[1], self.n_couplings, self.hidden, self.random_state)
         x = keras.Input((w.shape[1],))
         model = keras.Model(x, flow(x))
@@ -145,5 +141,4 @@ class RealNVPSampler(DensityMixin, LatentSampler):
 
     def _log_density(self, z):
         w = self.alignment_.whiten(z).astype(np.float32)
-        jacobian = -np.sum(np.log(self.alignment_.whitening_scale()))
-        return np.asarray(self.flow_.log_density(w), dtype=np.float64) + jacobian
+        return np.asarray(self.flow_.log_density(w), dtype=np.float64) + self._frame_log_jacobian()

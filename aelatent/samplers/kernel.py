@@ -5,13 +5,12 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import ConfigError
-from ..pca import PCAAlignment
 from ..validation import check_int, check_real
-from .base import DensityMixin, LatentSampler
+from .base import DensityMixin, LatentSampler, WhitenedFrameMixin
 from .mixture import _subsample
 
 
-class KDESampler(DensityMixin, LatentSampler):
+class KDESampler(WhitenedFrameMixin, DensityMixin, LatentSampler):
     """A Gaussian kernel density of the z-points in their whitened frame, bandwidth by cross-validation.
 
     The z-points are whitened along their principal axes
@@ -78,8 +77,7 @@ class KDESampler(DensityMixin, LatentSampler):
         from sklearn.neighbors import KernelDensity
 
         z = _subsample(z, self.max_fit_points, self.random_state)
-        self.alignment_ = PCAAlignment().fit(z)
-        w = self.alignment_.whiten(z)
+        w = self._fit_frame(z)
         self.cv_results_, bandwidth, candidates = None, self.bandwidth, self._candidates()
         if candidates is not None:
             self.cv_results_ = cross_validated_log_likelihood(w, candidates, self.cv,
@@ -87,14 +85,13 @@ class KDESampler(DensityMixin, LatentSampler):
             bandwidth = self.cv_results_["log_likelihood"].idxmax()
         self.bandwidth_ = float(bandwidth)
         self.kde_ = KernelDensity(bandwidth=self.bandwidth_).fit(w)
-        self._log_jacobian = -np.sum(np.log(self.alignment_.whitening_scale()))
 
     def _sample(self, n_samples, rng):
         w = self.kde_.sample(n_samples, random_state=int(rng.integers(2 ** 31 - 1)))
         return self.alignment_.unwhiten(w)
 
     def _log_density(self, z):
-        return self.kde_.score_samples(self.alignment_.whiten(z)) + self._log_jacobian
+        return self.kde_.score_samples(self.alignment_.whiten(z)) + self._frame_log_jacobian()
 
 
 def cross_validated_log_likelihood(points, bandwidths, cv=3, random_state=0, chunk=1024):

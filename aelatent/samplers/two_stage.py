@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..pca import PCAAlignment
-from ..validation import check_int, check_real
-from .base import DensityMixin, LatentSampler
+from .base import DensityMixin, LatentSampler, WhitenedFrameMixin, check_training
 
 
 def _vae(n_features, latent_dim, hidden):
@@ -59,7 +57,7 @@ def _vae(n_features, latent_dim, hidden):
     return encoder, decoder, NegativeELBO
 
 
-class TwoStageVAESampler(DensityMixin, LatentSampler):
+class TwoStageVAESampler(WhitenedFrameMixin, DensityMixin, LatentSampler):
     """A small dense VAE trained on the z-points and sampled through its own N(0, I).
 
     Dai & Wipf (2019, "Diagnosing and enhancing VAE models"; the RAE authors'
@@ -105,16 +103,13 @@ class TwoStageVAESampler(DensityMixin, LatentSampler):
         self.random_state = random_state
 
     def _check_params(self):
-        for name in ("latent_dim", "hidden", "epochs", "batch_size", "n_importance"):
-            check_int(getattr(self, name), name)
-        check_real(self.learning_rate, "learning_rate", low=0, low_open=True)
+        check_training(self, ("latent_dim", "hidden", "epochs", "batch_size", "n_importance"))
 
     def _fit(self, z):
         import keras
 
         keras.utils.set_random_seed(self.random_state)
-        self.alignment_ = PCAAlignment().fit(z)
-        w = self.alignment_.whiten(z).astype(np.float32)
+        w = self._fit_frame(z).astype(np.float32)
         encoder, decoder, NegativeELBO = _vae(w.shape[1], self.latent_dim, self.hidden)
         x = keras.Input((w.shape[1],))
         mean, log_var = encoder(x)
@@ -154,5 +149,4 @@ class TwoStageVAESampler(DensityMixin, LatentSampler):
             log_p_u = -0.5 * np.sum(u ** 2 + np.log(2 * np.pi), axis=1)
             log_q_u = -0.5 * np.sum(eps ** 2 + log_var + np.log(2 * np.pi), axis=1)
             terms[:, k] = log_p_w + log_p_u - log_q_u
-        jacobian = -np.sum(np.log(self.alignment_.whitening_scale()))
-        return logsumexp(terms, axis=1) - np.log(self.n_importance) + jacobian
+        return logsumexp(terms, axis=1) - np.log(self.n_importance) + self._frame_log_jacobian()
