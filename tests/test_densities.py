@@ -153,6 +153,23 @@ def test_realnvp_flow_beats_a_gaussian_on_a_non_gaussian_cloud():
     assert len(flow.history_["val_loss"]) == len(flow.history_["loss"]) <= 100
 
 
+def test_diffusion_prior_learns_a_non_gaussian_cloud_and_starts_as_the_gaussian():
+    from aelatent.samplers import DiffusionSampler
+    rng = np.random.default_rng(0)
+    z_train = ring(2000, rng)
+    diffusion = DiffusionSampler(hidden=128, epochs=200).fit(z_train)
+    x = diffusion.sample(1000, random_state=0)
+    assert np.median(np.abs(np.linalg.norm(x[:, :2], axis=1) - 3)) < 0.4    # Gaussian: ~1.1
+    assert np.array_equal(x, diffusion.sample(1000, random_state=0))
+    assert min(diffusion.history_["val_loss"]) < diffusion.history_["val_loss"][0] - 0.01
+    # untrained (no round kept), the denoiser is the Gaussian's: samples spread like the z-points
+    gaussian = DiffusionSampler(hidden=16, epochs=1).fit(z_train)
+    gaussian.denoiser_.get_layer("correction").set_weights(
+        [np.zeros_like(w) for w in gaussian.denoiser_.get_layer("correction").get_weights()])
+    w = gaussian.alignment_.whiten(gaussian.sample(2000, random_state=1))
+    assert np.allclose(w.std(axis=0), 1, atol=0.1) and np.allclose(w.mean(axis=0), 0, atol=0.1)
+
+
 def test_neighbour_mix_stays_between_neighbours():
     z_train, centres = planted_mixture(1500, 3)
     sampler = NeighbourMixSampler(k=5, max_share=0.5).fit(z_train)
@@ -173,7 +190,8 @@ def test_neighbour_mix_stays_between_neighbours():
 
 
 def test_mixture_keys():
-    assert {"pca_gmm10", "kde", "neighbour_mix", "two_stage_vae", "realnvp"} <= set(SAMPLERS)
+    assert {"pca_gmm10", "kde", "neighbour_mix", "two_stage_vae", "realnvp", "diffusion",
+            "conditional_gmm10"} <= set(SAMPLERS)
     assert make_sampler("gmm20_diag").get_params()["covariance_type"] == "diag"
     assert make_sampler("bgmm5").get_params()["bayesian"] is True
     assert make_sampler("pca_gmm4_tied").get_params()["mixture__n_components"] == 4

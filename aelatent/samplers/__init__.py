@@ -16,11 +16,13 @@ One module per family:
 :mod:`.gaussian`       :class:`MultivariateNormalSampler` (notebook VIII),
                        :class:`PCAAlignedSampler` (principal axes, restricted; X)
 :mod:`.mixture`        :class:`GMMSampler` (Gaussian mixture, RAE ex-post density),
-                       :class:`PCAMixtureSampler` (mixture on the leading principal axes),
+                       :class:`PCAMixtureSampler` (mixture on the leading principal axes;
+                       its trailing axes independent or conditional on them, scaled by tau),
                        :func:`mixture_selection` (the family by held-out likelihood)
 :mod:`.kernel`         :class:`KDESampler` (kernel density, bandwidth cross-validated)
 :mod:`.two_stage`      :class:`TwoStageVAESampler` (a small Keras VAE on the z-points)
 :mod:`.flow`           :class:`RealNVPSampler` (a normalizing flow, exact likelihood)
+:mod:`.diffusion`      :class:`DiffusionSampler` (a diffusion prior, DDIM sampling)
 :mod:`.knn`            :class:`KNNCorrectedSampler` (pulled toward nearest z-points; XI),
                        :class:`NeighbourMixSampler` (part of the way toward a neighbour)
 =====================  ===========================================================
@@ -42,6 +44,7 @@ from .independent import (CommonIntervalSampler, ComponentGaussianSampler,
 from .kernel import KDESampler
 from .knn import KNNCorrectedSampler, NeighbourMixSampler
 from .mixture import GMMSampler, PCAMixtureSampler, mixture_selection
+from .diffusion import DiffusionSampler
 from .flow import RealNVPSampler
 from .registry import FAMILIES, SAMPLERS, make_sampler
 from .two_stage import TwoStageVAESampler
@@ -49,7 +52,7 @@ from .two_stage import TwoStageVAESampler
 __all__ = ["LatentSampler", "DensityMixin", "held_out_log_likelihood", "NormalSampler",
            "CommonIntervalSampler", "ComponentIntervalSampler", "ComponentGaussianSampler",
            "MultivariateNormalSampler", "PCAAlignedSampler", "GMMSampler", "PCAMixtureSampler",
-           "mixture_selection", "KDESampler", "TwoStageVAESampler", "RealNVPSampler",
+           "mixture_selection", "KDESampler", "TwoStageVAESampler", "RealNVPSampler", "DiffusionSampler",
            "KNNCorrectedSampler",
            "NeighbourMixSampler",
            "SAMPLERS", "FAMILIES", "make_sampler"]

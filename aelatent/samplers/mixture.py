@@ -21,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..errors import ConfigError
 from ..pca import PCAAlignment
 from ..stats import check_points
-from ..validation import check_int, check_option, check_real
+from ..validation import check_fitted, check_int, check_option, check_real
 from .base import DensityMixin, LatentSampler
 
 #: Covariance types of scikit-learn's mixtures.
@@ -141,13 +141,31 @@ class GMMSampler(DensityMixin, LatentSampler):
 
 
 class PCAMixtureSampler(DensityMixin, LatentSampler):
-    """A Gaussian mixture on the leading principal coordinates, independent Gaussians on the rest.
+    """A Gaussian mixture on the leading principal coordinates, a simpler model for the rest.
 
     The z-points are rotated into their principal axes
     (:class:`aelatent.pca.PCAAlignment`); the leading axes that together carry
-    ``variance`` of the total variance get a :class:`GMMSampler`, each
-    remaining axis an independent normal with its own variance. The rotation is
-    orthogonal, so the log density is the sum of the two parts'.
+    ``variance`` of the total variance get a :class:`GMMSampler`. The remaining
+    (*trailing*) axes -- post VII's suspected home of "micro-correlations" --
+    are modelled in one of two ways:
+
+    ``trailing="independent"``
+        an independent normal per axis, N(0, (tau * sigma_j)^2), sigma_j its
+        standard deviation (with ``trailing_scale`` tau = 1 the maximum-likelihood
+        fit of the previous releases);
+    ``trailing="neighbours"``
+        conditional on the leading coordinates: the mean m_j(l) of the trailing
+        coordinates of the ``k`` training z-points nearest in the *whitened*
+        leading coordinates (k-nearest-neighbour regression), plus independent
+        normal residuals N(0, (tau * s_j)^2), s_j the residual standard deviation
+        measured leave-one-out on the training points (each point's own row
+        left out of its neighbours).
+
+    tau < 1 shrinks what the trailing axes get beyond what the model can
+    predict: notebook XIV shows that the decoder turns independent noise of the
+    full variance into patchy faces. The rotation is orthogonal, so the log
+    density is the sum of the two parts' (for tau = 0 it is degenerate: -inf
+    almost everywhere).
 
     Parameters
     ----------
@@ -156,6 +174,12 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
     mixture : GMMSampler, optional
         The (unfitted) mixture for the leading coordinates; a clone of it is
         fitted. Default: ``GMMSampler(10)``.
+    trailing : {"independent", "neighbours"}
+        Model of the trailing coordinates (see above).
+    trailing_scale : float >= 0
+        tau: factor on the trailing noise (independent) or residuals (neighbours).
+    k : int
+        Neighbours of the conditional mean (``trailing="neighbours"``).
 
     Attributes
     ----------
@@ -165,11 +189,18 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
     leading_ : GMMSampler
         The mixture fitted on the leading coordinates.
     rest_std_ : ndarray (N - n_leading_,)
+        sigma_j (independent) or the residual s_j (neighbours) of the trailing axes.
+    regression_ : sklearn.neighbors.KNeighborsRegressor or None
+        trailing | leading (whitened), for ``trailing="neighbours"``.
     """
 
-    def __init__(self, variance=0.9, mixture=None):
+    def __init__(self, variance=0.9, mixture=None, trailing="independent", trailing_scale=1.0,
+                 k=10):
         self.variance = variance
         self.mixture = mixture
+        self.trailing = trailing
+        self.trailing_scale = trailing_scale
+        self.k = k
 
     def _mixture(self):
         return clone(self.mixture) if self.mixture is not None else GMMSampler(10)
@@ -177,24 +208,78 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
     def _check_params(self):
         check_real(self.variance, "variance", low=0, high=1, low_open=True,
                    what="the share of the variance modelled by the mixture")
+        check_option(self.trailing, "trailing", TRAILING_MODELS)
+        check_real(self.trailing_scale, "trailing_scale", low=0,
+                   what="the factor on the trailing axes' noise")
+        check_int(self.k, "k", what="neighbours of the conditional mean")
         self._mixture()._check_params()
 
     def _fit(self, z):
         self.alignment_ = PCAAlignment().fit(z)
         y = self.alignment_.transform(z)
         self.n_leading_ = self.alignment_.n_components_for(self.variance)
-        self.leading_ = self._mixture().fit(y[:, :self.n_leading_])
-        self.rest_std_ = np.sqrt(self.alignment_.explained_variance_[self.n_leading_:])
+        lead, rest = y[:, :self.n_leading_], y[:, self.n_leading_:]
+        self.leading_ = self._mixture().fit(lead)
+        self.regression_ = None
+        if self.trailing == "neighbours" and rest.shape[1]:
+            self.regression_ = trailing_regression(self.k).fit(self._lead_frame(lead), rest)
+            self.rest_std_ = np.sqrt(np.mean(leave_one_out_residuals(self.regression_, rest) ** 2,
+                                             axis=0))
+        else:
+            self.rest_std_ = np.sqrt(self.alignment_.explained_variance_[self.n_leading_:])
+
+    def _lead_frame(self, lead):
+        """Leading coordinates in units of their standard deviations (the neighbours' metric)."""
+        return lead / np.sqrt(self.alignment_.explained_variance_[:self.n_leading_])
+
+    def trailing_mean(self, lead):
+        """Mean of the trailing coordinates given leading ones: m(l), or 0 for independent axes."""
+        check_fitted(self)
+        lead = np.atleast_2d(np.asarray(lead, dtype=np.float64))
+        if self.regression_ is None:
+            return np.zeros((len(lead), len(self.rest_std_)))
+        return self.regression_.predict(self._lead_frame(lead))
 
     def _sample(self, n_samples, rng):
         lead = self.leading_.sample(n_samples, random_state=int(rng.integers(2 ** 31 - 1)))
         rest = rng.standard_normal((n_samples, len(self.rest_std_))) * self.rest_std_
+        if self.regression_ is not None or self.trailing_scale != 1.0:
+            rest = self.trailing_mean(lead) + self.trailing_scale * rest
         return self.alignment_.inverse_transform(np.hstack([lead, rest]))
 
     def _log_density(self, z):
         y = self.alignment_.transform(z)
-        rest = scipy.stats.norm.logpdf(y[:, self.n_leading_:], 0, self.rest_std_).sum(axis=1)
-        return self.leading_.score_samples(y[:, :self.n_leading_]) + rest
+        lead = y[:, :self.n_leading_]
+        rest = y[:, self.n_leading_:] - self.trailing_mean(lead)
+        scale = self.trailing_scale * self.rest_std_
+        with np.errstate(divide="ignore", invalid="ignore"):
+            log_rest = scipy.stats.norm.logpdf(rest, 0, scale).sum(axis=1)
+        log_rest = np.where(np.isnan(log_rest), -np.inf, log_rest)
+        return self.leading_.score_samples(lead) + log_rest
+
+
+#: Models of the trailing principal axes of :class:`PCAMixtureSampler`.
+TRAILING_MODELS = ("independent", "neighbours")
+
+
+def trailing_regression(k=10):
+    """The k-nearest-neighbour regression of trailing on (whitened) leading coordinates.
+
+    scikit-learn's :class:`~sklearn.neighbors.KNeighborsRegressor` with uniform
+    weights and an exact brute-force search.
+    """
+    from sklearn.neighbors import KNeighborsRegressor
+    return KNeighborsRegressor(n_neighbors=k, algorithm="brute")
+
+
+def leave_one_out_residuals(regression, targets):
+    """Residuals of a fitted k-NN regression on its own training points, each point left out.
+
+    ``kneighbors()`` without queries returns every fitted point's neighbours
+    without the point itself, so these are honest (out-of-sample) residuals.
+    """
+    _, indices = regression.kneighbors()
+    return targets - targets[indices].mean(axis=1)
 
 
 def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),

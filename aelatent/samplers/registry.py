@@ -11,6 +11,7 @@ from .independent import (CommonIntervalSampler, ComponentGaussianSampler,
 from .kernel import KDESampler
 from .knn import KNNCorrectedSampler, NeighbourMixSampler
 from .mixture import COVARIANCE_TYPES, GMMSampler, PCAMixtureSampler
+from .diffusion import DiffusionSampler
 from .flow import RealNVPSampler
 from .two_stage import TwoStageVAESampler
 
@@ -30,6 +31,8 @@ SAMPLERS = {
     "neighbour_mix": partial(NeighbourMixSampler, k=10, max_share=0.5),
     "two_stage_vae": TwoStageVAESampler,
     "realnvp": RealNVPSampler,
+    "conditional_gmm10": partial(PCAMixtureSampler, variance=0.9, trailing="neighbours"),
+    "diffusion": DiffusionSampler,
 }
 
 #: Key prefixes followed by one parameter value, e.g. ``common_b2.0`` or ``gmm5``; the
@@ -41,6 +44,8 @@ FAMILIES = {
     "bgmm": (partial(GMMSampler, bayesian=True), "n_components", int),
     "pca_gmm": (lambda **mixture: PCAMixtureSampler(mixture=GMMSampler(**mixture)), "n_components",
                 int),
+    "trailing_tau": (PCAMixtureSampler, "trailing_scale", float),
+    "conditional_tau": (partial(PCAMixtureSampler, trailing="neighbours"), "trailing_scale", float),
 }
 
 #: Families whose keys may end in ``_<covariance type>``.
@@ -54,7 +59,10 @@ def make_sampler(key):
     :data:`FAMILIES` is understood: ``common_b<b>`` and ``component_fact<fact>``
     with any number, ``gmm<k>``, ``bgmm<k>`` (Bayesian) and ``pca_gmm<k>``
     (leading principal axes) with any count and an optional covariance type
-    (e.g. ``common_b2.0``, ``component_fact0.7``, ``gmm5``, ``gmm20_diag``).
+    (e.g. ``common_b2.0``, ``component_fact0.7``, ``gmm5``, ``gmm20_diag``), and
+    ``trailing_tau<tau>`` / ``conditional_tau<tau>``: ``pca_gmm10`` with its
+    trailing axes' noise (independent) or residuals (conditional on the leading
+    axes) scaled by tau (notebook XIV).
     The parameters are checked as soon as the sampler is made.
 
     Raises
