@@ -8,7 +8,8 @@ can be tested -- without a browser front end; under papermill,
 :meth:`SamplerExplorer.show` also renders the grid for the initial values as an
 ordinary static figure. :func:`fact_explorer` is post VII's slider for the
 per-component intervals mu_j +- fact*hw_j; notebook X's confidence slider
-:func:`confidence_explorer` is the same explorer on the PCA-aligned sampler.
+:func:`confidence_explorer` is the same explorer on the PCA-aligned sampler, and
+notebook XIV's :func:`trailing_explorer` on the trailing axes' scale tau.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .errors import ConfigError
-from .samplers import ComponentIntervalSampler, PCAAlignedSampler
+from .samplers import ComponentIntervalSampler, PCAAlignedSampler, PCAMixtureSampler
 from .validation import check_int, check_option, check_real
 
 
@@ -180,3 +181,33 @@ def confidence_explorer(z, decode, restrict="ellipsoid", confidence=0.9, seed=0,
     return SamplerExplorer(z, decode, PCAAlignedSampler(restrict=restrict), "confidence",
                            confidence, 0.05, 0.99, seed=seed, n_images=n_images, ncols=ncols,
                            gaussian=gaussian, title=f"PCA-aligned, {restrict}")
+
+
+def trailing_explorer(z, decode, trailing="independent", tau=0.5, seed=0, n_images=21, ncols=7,
+                      gaussian=None, tau_max=1.5):
+    """Notebook XIV's slider: the scale tau of the trailing principal axes, live.
+
+    The same explorer as post VII's ``fact`` slider (:func:`fact_explorer`) on
+    :class:`aelatent.samplers.PCAMixtureSampler`: a mixture on the leading axes
+    (90 % of the variance); the trailing axes get independent noise of their
+    variance (``trailing="independent"``) or the mean of the nearest training
+    points' plus residual noise (``"neighbours"``), scaled by tau.
+
+    Parameters
+    ----------
+    trailing : {"independent", "neighbours"}
+    tau : float >= 0
+        Initial value; ``tau_max`` is the slider's upper end.
+
+    Other parameters are those of :class:`SamplerExplorer`.
+    """
+    from .samplers.mixture import TRAILING_MODELS
+
+    check_option(trailing, "trailing", TRAILING_MODELS)
+    check_real(tau, "tau", low=0)
+    if tau > tau_max:
+        raise ConfigError(f"tau = {tau} is above the slider's end tau_max = {tau_max}; "
+                          "raise tau_max.")
+    return SamplerExplorer(z, decode, PCAMixtureSampler(trailing=trailing), "trailing_scale", tau,
+                           0.0, tau_max, seed=seed, n_images=n_images, ncols=ncols,
+                           gaussian=gaussian, title=f"trailing axes: {trailing}")

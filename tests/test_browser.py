@@ -1,9 +1,10 @@
-"""The fact slider in a real browser: JupyterLab, headless Chromium, a live kernel.
+"""The sliders in a real browser: JupyterLab, headless Chromium, a live kernel.
 
 A JupyterLab server runs a small notebook that calls ``aelatent.widgets.fact_explorer``
-as notebook VII does (with a stand-in decoder, so no model is trained); Selenium
+as notebook VII does, or ``trailing_explorer`` as notebook XIV does (with a stand-in
+decoder, so no model is trained); Selenium
 runs its cells, moves the slider with the keyboard as a reader would, and checks
-that the kernel re-sampled: the caption the kernel writes names the new ``fact``
+that the kernel re-sampled: the caption the kernel writes names the new value
 and the image the kernel draws changes.
 
 Needs Debian's ``chromium`` and ``chromium-driver`` (``make setup`` installs them
@@ -30,19 +31,26 @@ pytestmark = [pytest.mark.slow, pytest.mark.browser]
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 
+#: The two sliders of the series, each as a reader's notebook would call it: (call, parameter).
+EXPLORERS = {
+    "fact": ("fact_explorer(z, decode, fact=0.5, seed=0, n_images=6, ncols=3)", "fact"),
+    "tau": ("trailing_explorer(z, decode, 'neighbours', tau=0.5, seed=0, n_images=6, ncols=3)",
+            "trailing_scale"),
+}
+
 NOTEBOOK_CELL = '''\
 import numpy as np
-from aelatent.widgets import fact_explorer
+from aelatent.widgets import fact_explorer, trailing_explorer
 
 rng = np.random.default_rng(0)
-z = rng.normal(size=(400, 6)) + 3.0
+z = rng.normal(size=(400, 6)) * np.array([3, 2.5, 2, 0.6, 0.5, 0.4]) + 3.0
 
 def decode(vectors):
     """A stand-in decoder: an 8x8 image whose colour encodes the first three components."""
     colour = 1 / (1 + np.exp(-(np.asarray(vectors)[:, :3] - 3.0) * 4))
     return np.broadcast_to(colour[:, None, None, :], (len(vectors), 8, 8, 3)).copy()
 
-explorer = fact_explorer(z, decode, fact=0.5, seed=0, n_images=6, ncols=3)
+explorer = {call}
 explorer.show(static=False)
 '''
 
@@ -63,9 +71,15 @@ def _wait_for(condition, timeout, what):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+@pytest.fixture(params=list(EXPLORERS))
+def slider(request):
+    """Which slider the notebook shows: its call and the parameter its caption names."""
+    return EXPLORERS[request.param]
+
+
 @pytest.fixture
-def jupyterlab(tmp_path):
-    """A JupyterLab server on localhost serving a one-cell notebook with the fact slider."""
+def jupyterlab(tmp_path, slider):
+    """A JupyterLab server on localhost serving a one-cell notebook with the slider."""
     if not (CHROMIUM and CHROMEDRIVER):
         message = ("needs Debian's chromium and chromium-driver (apt-get install chromium "
                    "chromium-driver; make setup does it as root)")
@@ -73,7 +87,7 @@ def jupyterlab(tmp_path):
             pytest.fail(f"{message}: CI must provide them", pytrace=False)
         pytest.skip(message)
     notebook = {"cells": [{"cell_type": "code", "execution_count": None, "metadata": {},
-                           "outputs": [], "source": NOTEBOOK_CELL}],
+                           "outputs": [], "source": NOTEBOOK_CELL.format(call=slider[0])}],
                 "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                             "language": "python"}},
                 "nbformat": 4, "nbformat_minor": 5}
@@ -122,10 +136,11 @@ def browser():
         driver.quit()
 
 
-def test_moving_the_fact_slider_resamples_in_the_kernel(jupyterlab, browser, tmp_path):
+def test_moving_the_slider_resamples_in_the_kernel(jupyterlab, browser, slider, tmp_path):
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
+    parameter = slider[1]
     browser.get(jupyterlab)
     find = browser.find_elements
     _wait_for(lambda: find(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), 120, "the notebook to open")
@@ -141,21 +156,21 @@ def test_moving_the_fact_slider_resamples_in_the_kernel(jupyterlab, browser, tmp
 
     def caption():
         labels = [e.text for e in find(By.CSS_SELECTOR, ".jupyter-widgets.widget-html")]
-        return next((t for t in labels if t.startswith("fact =")), "")
+        return next((t for t in labels if t.startswith(f"{parameter} =")), "")
 
     def image_src():
         images = find(By.CSS_SELECTOR, "img.jupyter-widgets, .widget-image img, img.widget-image")
         return images[0].get_attribute("src") if images else ""
 
-    _wait_for(lambda: caption().startswith("fact = 0.50"), 120, "the explorer's first grid")
+    _wait_for(lambda: caption().startswith(f"{parameter} = 0.50"), 120, "the explorer's first grid")
     first_image = _wait_for(image_src, 30, "the grid image")
     handle = _wait_for(lambda: find(By.CSS_SELECTOR, ".widget-slider .noUi-handle"), 10,
                        "the slider handle")[0]
     handle.click()
     for _ in range(4):                       # four steps of 0.05, as the arrow keys move it
         handle.send_keys(Keys.ARROW_RIGHT)
-    _wait_for(lambda: caption().startswith("fact = 0.70"), 60,
-              f"the kernel to re-sample at fact 0.70 (caption now {caption()!r})")
+    _wait_for(lambda: caption().startswith(f"{parameter} = 0.70"), 60,
+              f"the kernel to re-sample at {parameter} 0.70 (caption now {caption()!r})")
     _wait_for(lambda: image_src() and image_src() != first_image, 30, "a new grid image")
     assert "6 vectors" in caption()
     browser.save_screenshot(str(tmp_path / "slider.png"))

@@ -1,4 +1,4 @@
-"""The fact and confidence sliders re-sample and re-decode when their controls change (no front end needed)."""
+"""The fact, confidence and tau sliders re-sample and re-decode when their controls change (no front end needed)."""
 
 import numpy as np
 import pytest
@@ -6,7 +6,7 @@ import scipy.stats
 
 from aelatent.errors import ConfigError
 from aelatent.stats import LatentGaussian
-from aelatent.widgets import confidence_explorer, fact_explorer
+from aelatent.widgets import confidence_explorer, fact_explorer, trailing_explorer
 
 N = 6
 
@@ -90,3 +90,22 @@ def test_confidence_explorer_resamples_on_slider_change():
     assert explorer.caption.value.startswith("confidence = 0.95")
     with pytest.raises(ConfigError, match="confidence"):
         confidence_explorer(z, decode, confidence=1.0)
+
+
+@pytest.mark.parametrize("trailing", ["independent", "neighbours"])
+def test_trailing_explorer_scales_only_the_trailing_axes(trailing):
+    rng = np.random.default_rng(0)
+    z = rng.normal(size=(600, N)) * np.array([6, 5, 4, 0.6, 0.5, 0.4]) + 3.0
+    explorer = trailing_explorer(z, fake_decode, trailing, tau=0.0, n_images=6, ncols=3)
+    s = explorer.sampler
+    assert explorer.caption.value.startswith("trailing_scale = 0.00")
+    lead, rest = np.hsplit(s.alignment_.transform(explorer.vectors), [s.n_leading_])
+    assert np.allclose(rest, s.trailing_mean(lead), atol=1e-6)       # tau = 0: the mean alone
+    explorer.slider.value = 1.0
+    assert explorer.updates == 2 and s.trailing_scale == 1.0
+    lead_1, rest_1 = np.hsplit(s.alignment_.transform(explorer.vectors), [s.n_leading_])
+    assert np.allclose(lead_1, lead) and not np.allclose(rest_1, s.trailing_mean(lead_1))
+    with pytest.raises(ConfigError, match="tau_max"):
+        trailing_explorer(z, fake_decode, tau=2.0)
+    with pytest.raises(ConfigError, match="trailing"):
+        trailing_explorer(z, fake_decode, trailing="shuffled")

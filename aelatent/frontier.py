@@ -1,0 +1,226 @@
+"""The quality-novelty frontier: image quality against copying, along each sampler's knob.
+
+A sampler that returns training z-points scores like the reconstructions; one
+that adds too much independent noise makes patchy faces. Most samplers have a
+knob between the two (the trailing axes' scale tau, neighbour mixing's
+``max_share``, the diffusion prior's starting noise). :func:`quality_novelty_frontier`
+moves each knob over a grid and scores every setting with the league's two
+numbers that matter here:
+
+* ``kid_ratio`` -- KID-ONet against the held-out reference half of the
+  validation images, divided by that of the reconstructions of the test half
+  (the autoencoder's ceiling; :mod:`aelatent.league`);
+* ``copy_ratio`` -- median distance of the re-encoded images to their nearest
+  training z-point, over that of real validation faces (below ~0.9: closer to
+  training faces than unseen faces are, i.e. copying).
+
+It is lighter than the league (no face detection, bootstrap or dlib) so that a
+curve of many points costs seconds per point. The same validation split and
+seed as the league's give the same reference and reconstruction rows.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+
+from .distances import kernel_distance
+from .errors import ConfigError
+from .validation import check_int, check_real
+
+#: A sampler counts as not copying when its copy ratio is at least this (notebook XII).
+COPY_THRESHOLD = 0.9
+
+
+class FrontierReference:
+    """The reference half, the reconstructions and the nearest-training index the frontier needs.
+
+    Parameters
+    ----------
+    run : aelatent.runs.Run
+    seed : int
+        Seed of the validation split (:func:`aelatent.league.split_validation`).
+    n_images : int
+        Images per point; at most the size of the test half is compared.
+
+    Attributes
+    ----------
+    features_ : array (n_reference, 256)
+        ONet features of the reference half.
+    recon_kid_ : float
+        KID-ONet of the reconstructions of the test half against the reference.
+    real_nn_ : float
+        Median distance of the test half's re-encoded real images to their nearest
+        training z-point (the copy ratio's yardstick).
+    """
+
+    def __init__(self, run, seed=0, n_images=450):
+        from .league import split_validation
+        from .neighbours import NearestNeighbours
+        from .quality import onet_outputs
+
+        image_set = run.image_set
+        ref_pos, test_pos = split_validation(len(image_set.val_index), seed)
+        self.run, self.seed = run, seed
+        self.n_compared = int(min(check_int(n_images, "n_images", minimum=10), len(test_pos)))
+        self.features_ = onet_outputs(np.asarray(image_set.images[image_set.val_index[ref_pos]]))[1]
+        self.training_ = NearestNeighbours(k=1).fit(run.z_train)
+        real = np.asarray(image_set.images[image_set.val_index[test_pos[:self.n_compared]]])
+        self.real_nn_ = self._nearest(real)
+        self.recon_kid_ = self.kid(run.decode(run.z_val[test_pos[:self.n_compared]]))
+
+    def _nearest(self, images):
+        return float(np.median(self.training_.kneighbors(self.run.encode(images))[0][:, 0]))
+
+    def kid(self, images):
+        """KID-ONet of an image set against the reference half."""
+        from .quality import onet_outputs
+        return kernel_distance(self.features_, onet_outputs(images)[1])
+
+    def score(self, z):
+        """``kid_onet``, ``kid_ratio`` and ``copy_ratio`` of latent vectors ``z`` (decoded here)."""
+        images = self.run.decode(np.asarray(z)[:self.n_compared])
+        kid = self.kid(images)
+        return {"kid_onet": kid, "kid_ratio": kid / self.recon_kid_,
+                "copy_ratio": self._nearest(images) / self.real_nn_}
+
+
+@dataclasses.dataclass
+class Frontier:
+    """Result of :func:`quality_novelty_frontier`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per (sampler, knob value): ``sampler``, ``knob``, ``value``,
+        ``kid_onet``, ``kid_ratio``, ``copy_ratio``, ``copies`` (copy ratio below
+        :data:`COPY_THRESHOLD`).
+    recon_kid : float
+        KID-ONet of the reconstructions (the ratios' denominator).
+    """
+
+    table: object
+    recon_kid: float
+
+    def best(self, threshold=COPY_THRESHOLD):
+        """The row with the lowest KID ratio among those that do not copy (a pandas Series)."""
+        honest = self.table[self.table["copy_ratio"] >= threshold]
+        if not len(honest):
+            raise ConfigError(f"every point of the frontier copies (copy ratio < {threshold}).")
+        return honest.loc[honest["kid_ratio"].idxmin()]
+
+    def point(self, sampler, value):
+        """The row of ``sampler`` at knob value ``value`` (a pandas Series)."""
+        t = self.table
+        rows = t[(t["sampler"] == sampler) & np.isclose(t["value"], value)]
+        if not len(rows):
+            raise ConfigError(f"the frontier has no point {sampler} at {value}; it has "
+                              f"{sorted(set(zip(t['sampler'], t['value'])))}.")
+        return rows.iloc[0]
+
+    def gap_closed(self, sampler, value, threshold=COPY_THRESHOLD):
+        """How much of a baseline point's gap to the reconstructions the best honest point closes.
+
+        Returns
+        -------
+        dict
+            ``baseline`` (KID ratio of ``sampler`` at ``value``), ``best`` (the
+            lowest KID ratio that does not copy), ``best_sampler``,
+            ``best_value``, and ``share``: (baseline - best) / (baseline - 1),
+            the share of the baseline's excess over the reconstructions removed
+            (NaN when the baseline is not above the reconstructions).
+        """
+        baseline = float(self.point(sampler, value)["kid_ratio"])
+        best = self.best(threshold)
+        share = (baseline - best["kid_ratio"]) / (baseline - 1.0) if baseline > 1.0 else np.nan
+        return {"baseline": baseline, "best": float(best["kid_ratio"]),
+                "best_sampler": best["sampler"], "best_value": float(best["value"]),
+                "share": float(share)}
+
+    def plot_knob(self, threshold=COPY_THRESHOLD, size=(11, 3.6)):
+        """KID ratio (log) and copy ratio against each sampler's knob value; returns the figure."""
+        import matplotlib.pyplot as plt
+        fig, axes = plt.subplots(1, 2, figsize=size)
+        for i, (name, rows) in enumerate(self.table.groupby("sampler", sort=False)):
+            for ax, column in zip(axes, ("kid_ratio", "copy_ratio")):
+                ax.plot(rows["value"], rows[column], "o-", c=f"C{i}", ms=4, label=name)
+        axes[0].axhline(1.0, c="darkorange", ls=":", lw=2, label="reconstructions")
+        axes[0].set(yscale="log", ylabel="KID-ONet / reconstructions' (log)")
+        axes[1].axhline(threshold, c="red", ls="--", lw=1, label=f"copy threshold {threshold:g}")
+        axes[1].set(ylabel="copy ratio")
+        for ax in axes:
+            ax.set_xlabel(", ".join(self.table["knob"].unique()))
+            ax.legend(fontsize=7)
+        fig.tight_layout()
+        return fig
+
+    def plot(self, threshold=COPY_THRESHOLD, ax=None, title=None):
+        """KID ratio (log) against copy ratio, one line per sampler along its knob; returns the axes."""
+        import matplotlib.pyplot as plt
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7.5, 4.5))
+        for i, (name, rows) in enumerate(self.table.groupby("sampler", sort=False)):
+            ax.plot(rows["copy_ratio"], rows["kid_ratio"], "o-", c=f"C{i}", ms=4,
+                    label=f"{name} ({rows['knob'].iloc[0]})")
+            for _, row in rows.iterrows():
+                ax.annotate(f"{row['value']:g}", (row["copy_ratio"], row["kid_ratio"]),
+                            fontsize=7, xytext=(3, 3), textcoords="offset points")
+        ax.axvline(threshold, c="red", ls="--", lw=1, label=f"copy threshold {threshold:g}")
+        ax.axhline(1.0, c="darkorange", ls=":", lw=2, label="reconstructions")
+        ax.set_yscale("log")
+        ax.set_xlabel("copy ratio (re-encoded images' distance to training z-points / real faces')")
+        ax.set_ylabel("KID-ONet / reconstructions' (log)")
+        ax.set_title(title or "Quality-novelty frontier: lower is better, left of the line copies",
+                     fontsize=10)
+        ax.legend(fontsize=7)
+        return ax
+
+
+def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say=None):
+    """Score samplers along their knobs: KID ratio to the reconstructions and copy ratio.
+
+    Parameters
+    ----------
+    run : aelatent.runs.Run
+    curves : dict of str -> (str, sequence of float)
+        Sampler key (:func:`aelatent.samplers.make_sampler`) -> the parameter
+        that is its knob and the values it takes, e.g.
+        ``{"pca_gmm10": ("trailing_scale", [0, 0.5, 1])}``. Each sampler is
+        fitted once (or taken from ``fitted``); the knob is set with
+        ``set_params`` and restored afterwards.
+    fitted : dict of str -> LatentSampler, optional
+        Samplers already fitted on ``run.z_train``.
+    n_images : int
+        Vectors per point (at most the test half of the validation images is compared).
+    seed : int
+        Seed of the split and of every point's vectors.
+    say : callable, optional
+        Receives one line per point (e.g. ``print``).
+
+    Returns
+    -------
+    Frontier
+    """
+    import pandas as pd
+
+    from .samplers import make_sampler
+
+    reference = FrontierReference(run, seed, n_images)
+    rows = []
+    for key, (knob, values) in curves.items():
+        sampler = (fitted or {}).get(key) or make_sampler(key).fit(run.z_train)
+        original = sampler.get_params()[knob]
+        try:
+            for value in values:
+                sampler.set_params(**{knob: check_real(value, knob)})
+                scores = reference.score(sampler.sample(reference.n_compared, random_state=seed))
+                rows.append({"sampler": key, "knob": knob, "value": float(value), **scores})
+                if say:
+                    say(f"{key:>18} {knob} = {value:<5g}: KID-ONet {scores['kid_ratio']:.2f} x "
+                        f"reconstructions, copy ratio {scores['copy_ratio']:.2f}")
+        finally:
+            sampler.set_params(**{knob: original})
+    table = pd.DataFrame(rows)
+    table["copies"] = table["copy_ratio"] < COPY_THRESHOLD
+    return Frontier(table, reference.recon_kid_)

@@ -1,0 +1,280 @@
+"""Post VII's micro-correlations: what the small (trailing) principal axes of the z-points carry.
+
+The leading principal axes that carry ``variance`` (90 %) of the variance
+hold the coarse face; the many trailing axes hold the rest. Samplers such as
+``pca_gmm10`` fill the trailing axes with independent noise of their full
+variance, and the decoder turns that noise into patchy faces. This module
+measures how much of the trailing coordinates follows from the leading ones
+(:func:`trailing_predictability`), decodes one set of leading coordinates with
+trailing coordinates of several kinds (:func:`trailing_variants`) and chooses
+the scale tau of the trailing noise by a criterion that never sees the
+validation images the league scores against (:func:`select_trailing_scale`).
+Notebook XIV tells the story.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+
+import numpy as np
+from sklearn.base import clone
+
+from .distances import kernel_distance
+from .errors import ConfigError
+from .pca import PCAAlignment
+from .samplers.mixture import PCAMixtureSampler, leave_one_out_residuals, trailing_regression
+from .stats import check_points
+from .validation import check_fitted, check_int, check_real
+
+
+@dataclasses.dataclass
+class TrailingPredictability:
+    """Result of :func:`trailing_predictability`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        One row per trailing axis (index: the principal axis, 0-based):
+        ``variance_share`` (of the total variance), ``r2`` (held-out R^2 of the
+        k-NN regression on the leading axes), ``r2_shuffled`` (the same with the
+        validation rows' leading and trailing coordinates paired at random) and
+        ``r2_train_loo`` (leave-one-out on the training points).
+    n_leading : int
+    explained : float
+        Share of the held-out trailing variance (all trailing axes pooled) that
+        the leading axes predict: 1 - sum of squared residuals / sum of squares.
+    explained_shuffled : float
+        The same for randomly paired rows (what chance gives).
+    """
+
+    table: object
+    n_leading: int
+    explained: float
+    explained_shuffled: float
+
+    def plot(self, ax=None, smooth=9):
+        """Held-out R^2 per trailing axis (running median) against the shuffled baseline."""
+        import matplotlib.pyplot as plt
+        if ax is None:
+            _, ax = plt.subplots(figsize=(7.5, 3.5))
+        t = self.table
+        for column, colour, label in (("r2", "C0", "held out"), ("r2_shuffled", "0.5", "shuffled pairs")):
+            ax.plot(t.index, t[column], ".", c=colour, ms=3, alpha=0.5)
+            ax.plot(t.index, t[column].rolling(smooth, center=True, min_periods=1).median(), "-",
+                    c=colour, label=f"{label} (running median of {smooth})")
+        ax.axhline(0, c="k", lw=0.6)
+        ax.set_xlabel("principal axis (trailing axes only)")
+        ax.set_ylabel("R² from the leading axes")
+        ax.set_title(f"How well the {self.n_leading} leading axes predict each trailing coordinate "
+                     "(k-NN regression)", fontsize=10)
+        ax.legend(fontsize=8)
+        return ax
+
+
+def split_coordinates(alignment, z, n_leading):
+    """Leading and trailing principal coordinates of ``z`` under a fitted :class:`PCAAlignment`."""
+    y = alignment.transform(z)
+    return y[:, :n_leading], y[:, n_leading:]
+
+
+def _r2(target, predicted):
+    return 1.0 - np.sum((target - predicted) ** 2, axis=0) / np.sum(target ** 2, axis=0)
+
+
+def trailing_predictability(z_train, z_val, variance=0.9, k=10, seed=0):
+    """How much of each trailing principal coordinate the leading ones predict.
+
+    The principal axes are those of the training z-points; the leading axes
+    carry ``variance`` of the variance. A k-nearest-neighbour regression
+    (:func:`aelatent.samplers.mixture.trailing_regression`, leading axes
+    whitened) is fitted on the training points and asked for the validation
+    points' trailing coordinates. The baseline pairs each validation point's
+    leading coordinates with another point's trailing ones (seeded
+    permutation): an R^2 near or below 0.
+
+    Returns
+    -------
+    TrailingPredictability
+    """
+    import pandas as pd
+
+    check_real(variance, "variance", low=0, high=1, low_open=True, high_open=True)
+    check_int(k, "k", what="neighbours of the regression")
+    z_train, z_val = check_points(z_train, "z_train"), check_points(z_val, "z_val")
+    alignment = PCAAlignment().fit(z_train)
+    n_leading = alignment.n_components_for(variance)
+    scale = np.sqrt(alignment.explained_variance_[:n_leading])
+    lead, rest = split_coordinates(alignment, z_train, n_leading)
+    lead_val, rest_val = split_coordinates(alignment, z_val, n_leading)
+    regression = trailing_regression(k).fit(lead / scale, rest)
+    predicted = regression.predict(lead_val / scale)
+    shuffled = rest_val[np.random.default_rng(seed).permutation(len(rest_val))]
+    loo = leave_one_out_residuals(regression, rest)
+    table = pd.DataFrame({
+        "variance_share": alignment.explained_variance_ratio_[n_leading:],
+        "r2": _r2(rest_val, predicted), "r2_shuffled": _r2(shuffled, predicted),
+        "r2_train_loo": 1.0 - np.sum(loo ** 2, axis=0) / np.sum(rest ** 2, axis=0)},
+        index=pd.Index(np.arange(n_leading, z_train.shape[1]), name="axis"))
+    pooled = 1.0 - np.sum((rest_val - predicted) ** 2) / np.sum(rest_val ** 2)
+    pooled_shuffled = 1.0 - np.sum((shuffled - predicted) ** 2) / np.sum(shuffled ** 2)
+    return TrailingPredictability(table, n_leading, float(pooled), float(pooled_shuffled))
+
+
+def trailing_variants(sampler, z, scales=(0.5,), seed=0):
+    """Latent vectors with the leading coordinates of ``z`` and trailing ones of several kinds.
+
+    Parameters
+    ----------
+    sampler : PCAMixtureSampler, fitted with ``trailing="neighbours"``
+        Gives the principal frame, the conditional mean and the residual scale.
+    z : array (n, N)
+        z-points whose leading coordinates are kept (e.g. validation z-points).
+    scales : sequence of float
+        tau of the rows "noise x tau" (independent noise of the axes' full
+        standard deviation, scaled).
+    seed : int
+
+    Returns
+    -------
+    dict of str -> ndarray (n, N)
+        ``"data"`` (the z-points themselves), ``"conditional mean"``,
+        ``"conditional mean + residual"`` (tau = 1), ``"zero"``,
+        ``"noise, full variance"`` and ``"noise x <tau>"`` for every scale; the
+        noise is drawn once, so rows differ only in its scale.
+    """
+    check_fitted(sampler)
+    if sampler.regression_ is None:
+        raise ConfigError("trailing_variants needs a PCAMixtureSampler fitted with "
+                          "trailing='neighbours' (it gives the conditional mean).")
+    alignment, n_leading = sampler.alignment_, sampler.n_leading_
+    lead, rest = split_coordinates(alignment, check_points(z, "z"), n_leading)
+    rng = np.random.default_rng(seed)
+    noise = rng.standard_normal(rest.shape)
+    sigma = np.sqrt(alignment.explained_variance_[n_leading:])
+    mean = sampler.trailing_mean(lead)
+    trailing = {"data": rest, "conditional mean": mean,
+                "conditional mean + residual": mean + rng.standard_normal(rest.shape)
+                * sampler.rest_std_,
+                "zero": np.zeros_like(rest), "noise, full variance": noise * sigma}
+    trailing.update({f"noise x {tau:g}": tau * noise * sigma for tau in scales})
+    return {name: alignment.inverse_transform(np.hstack([lead, t])) for name, t in trailing.items()}
+
+
+@dataclasses.dataclass
+class TrailingScaleSelection:
+    """Result of :func:`select_trailing_scale`.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        Index: tau; column ``kid_to_train_recon`` (KID-ONet of the samples against
+        reconstructions of training images).
+    best : float
+        The tau with the lowest KID.
+    sampler : PCAMixtureSampler
+        The fitted sampler, set to ``best``.
+    """
+
+    table: object
+    best: float
+    sampler: object
+
+
+def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_images=450, seed=0):
+    """Choose tau of a trailing-axes sampler without looking at the validation images.
+
+    The criterion: samples decoded at each tau should look like what the
+    decoder makes of *real* z-points. It is the KID in ONet feature space
+    between ``n_images`` decoded samples and the reconstructions of
+    ``n_images`` training images (a seeded subset) -- images the samplers were
+    fitted on, never the validation images that the league and the frontier
+    score against. Held-out likelihood cannot choose tau: it always prefers
+    the fitted variance (tau = 1; notebook XII shows likelihood and image
+    quality disagree).
+
+    Parameters
+    ----------
+    run : aelatent.runs.Run
+    sampler : PCAMixtureSampler
+        Fitted on ``run.z_train`` (else a clone is fitted here); a copy is tuned, the
+        sampler itself is left as it is.
+    scales : sequence of float
+    n_images : int
+    seed : int
+
+    Returns
+    -------
+    TrailingScaleSelection
+    """
+    import pandas as pd
+
+    from .quality import onet_outputs
+
+    if not isinstance(sampler, PCAMixtureSampler):
+        raise ConfigError("select_trailing_scale tunes a PCAMixtureSampler, got "
+                          f"{type(sampler).__name__}.")
+    n_images = check_int(n_images, "n_images", minimum=10)
+    # a copy: the sampler given (e.g. the league's pca_gmm10) keeps its own tau
+    sampler = copy.deepcopy(sampler) if hasattr(sampler, "n_features_in_") else clone(sampler).fit(
+        run.z_train)
+    rng = np.random.default_rng(seed)
+    rows = np.sort(rng.choice(len(run.z_train), min(n_images, len(run.z_train)), replace=False))
+    reference = onet_outputs(run.decode(run.z_train[rows]))[1]
+    kid = {}
+    for tau in scales:
+        sampler.set_params(trailing_scale=check_real(tau, "trailing_scale", low=0))
+        kid[float(tau)] = kernel_distance(reference, onet_outputs(run.decode(
+            sampler.sample(n_images, random_state=seed)))[1])
+    table = pd.DataFrame({"kid_to_train_recon": pd.Series(kid, name="tau")})
+    table.index.name = "tau"
+    best = float(table["kid_to_train_recon"].idxmin())
+    sampler.set_params(trailing_scale=best)
+    return TrailingScaleSelection(table, best, sampler)
+
+
+def trailing_gap_summary(curve, chosen_tau, baseline=("pca_gmm10", 1.0),
+                         conditional="conditional_gmm10"):
+    """The closing sentence of notebook XIV, computed from a run's curve; and its numbers.
+
+    Parameters
+    ----------
+    curve : aelatent.frontier.Frontier
+        With points of ``baseline`` and of ``conditional`` along tau.
+    chosen_tau : float
+        tau of the conditional sampler chosen on training images
+        (:func:`select_trailing_scale`).
+
+    Returns
+    -------
+    text : str
+    numbers : dict
+        ``baseline``, ``best`` (KID ratios), ``share`` (of the gap closed by the
+        best non-copying point; NaN where there is no gap to close) and
+        ``chosen_share`` (the same for the conditional sampler at ``chosen_tau``).
+    """
+    from .frontier import COPY_THRESHOLD
+
+    gap = curve.gap_closed(*baseline)
+    base_point = curve.point(*baseline)
+    chosen = float(curve.point(conditional, chosen_tau)["kid_ratio"])
+    chosen_share = ((gap["baseline"] - chosen) / (gap["baseline"] - 1.0)
+                    if gap["baseline"] > 1.0 else np.nan)
+    name = f"{baseline[0]} with independent full-variance trailing noise"
+    text = f"{name}: {gap['baseline']:.2f} x the reconstructions' KID-ONet"
+    if base_point["copy_ratio"] < COPY_THRESHOLD:
+        text += f" (copy ratio {base_point['copy_ratio']:.2f}: below {COPY_THRESHOLD:g})"
+    text += (f". Best point that does not copy: {gap['best_sampler']} at tau = "
+             f"{gap['best_value']:g}, {gap['best']:.2f} x")
+    if gap["baseline"] <= 1.0:
+        text += ". The baseline is already as close as the reconstructions: no gap to account for."
+    elif gap["best"] >= gap["baseline"]:
+        text += (". No treatment of the trailing axes beats the full-variance noise in this run: "
+                 "the gap lies with the leading axes (or the copy check rules the better points out).")
+    else:
+        text += (f". The trailing axes account for {gap['share']:.0%} of the gap to the "
+                 f"reconstructions (an upper bound: the point is read off the validation-scored "
+                 f"curve); with tau = {chosen_tau:g} chosen on training images the conditional "
+                 f"sampler closes {chosen_share:.0%} ({chosen:.2f} x). "
+                 f"{gap['best'] - 1:.2f} x the reconstructions' KID remains for the leading axes.")
+    return text, {**gap, "chosen": chosen, "chosen_share": float(chosen_share)}

@@ -1,0 +1,173 @@
+"""Notebook XIV's mechanics: the trailing principal axes, their conditional model, the frontier."""
+
+import types
+
+import numpy as np
+import pytest
+
+from aelatent.errors import ConfigError
+from aelatent.samplers import PCAMixtureSampler, held_out_log_likelihood, make_sampler
+from aelatent.samplers.mixture import leave_one_out_residuals, trailing_regression
+from aelatent.trailing_axes import (select_trailing_scale, split_coordinates,
+                                    trailing_predictability, trailing_variants)
+
+
+def planted(n, seed, dependent=True):
+    """4 large axes and 3 small ones; two of the small ones follow the large ones (or do not)."""
+    rng = np.random.default_rng(seed)
+    lead = rng.normal(size=(n, 4)) * np.array([5.0, 4.0, 3.0, 2.5])
+    source = lead if dependent else rng.normal(size=(n, 4)) * np.array([5.0, 4.0, 3.0, 2.5])
+    trail = np.column_stack([np.sin(source[:, 0]), 0.8 * np.cos(source[:, 1]),
+                             0.3 * rng.normal(size=n)])
+    rotation = np.linalg.qr(np.random.default_rng(99).normal(size=(7, 7)))[0]
+    return np.hstack([lead, trail]) @ rotation
+
+
+def test_predictability_finds_a_planted_dependence_and_not_a_missing_one():
+    dependent = trailing_predictability(planted(2500, 0), planted(500, 1), variance=0.9)
+    assert dependent.n_leading == 4
+    assert dependent.explained > 0.3 > 0.05 > dependent.explained_shuffled
+    assert (dependent.table["r2"].iloc[:2] > 0.3).all()          # the two planted axes
+    independent = trailing_predictability(planted(2500, 0, False), planted(500, 1, False), 0.9)
+    assert independent.explained < 0.05
+
+
+def test_leave_one_out_residuals_leave_each_point_out():
+    rng = np.random.default_rng(0)
+    x, y = rng.normal(size=(60, 3)), rng.normal(size=(60, 2))
+    regression = trailing_regression(k=4).fit(x, y)
+    brute = []
+    for i in range(len(x)):
+        keep = np.arange(len(x)) != i
+        brute.append(y[i] - trailing_regression(k=4).fit(x[keep], y[keep]).predict(x[i:i + 1])[0])
+    assert np.allclose(leave_one_out_residuals(regression, y), brute)
+
+
+def test_conditional_trailing_model_beats_independent_noise_on_held_out_points():
+    z, z_val = planted(2500, 0), planted(500, 1)
+    independent = PCAMixtureSampler(mixture=make_sampler("gmm3")).fit(z)
+    conditional = PCAMixtureSampler(mixture=make_sampler("gmm3"), trailing="neighbours").fit(z)
+    assert held_out_log_likelihood(conditional, z_val) > held_out_log_likelihood(independent, z_val) + 0.05
+    # its residual scale is the unexplained part: below the axes' own standard deviations
+    sigma = np.sqrt(conditional.alignment_.explained_variance_[conditional.n_leading_:])
+    assert (conditional.rest_std_[:2] < 0.8 * sigma[:2]).all()
+
+
+@pytest.mark.parametrize("trailing", ["independent", "neighbours"])
+def test_tau_scales_only_what_the_trailing_axes_get_beyond_their_mean(trailing):
+    z = planted(2000, 0)
+    sampler = PCAMixtureSampler(mixture=make_sampler("gmm3"), trailing=trailing).fit(z)
+    frame = {}
+    for tau in (0.0, 0.5, 1.0):
+        sampler.set_params(trailing_scale=tau)
+        frame[tau] = split_coordinates(sampler.alignment_, sampler.sample(300, random_state=3),
+                                       sampler.n_leading_)
+    close = dict(rtol=1e-5, atol=1e-4)                  # sample() returns float32
+    assert np.allclose(frame[0.0][0], frame[1.0][0], **close)
+    assert np.allclose(frame[0.5][0], frame[1.0][0], **close)
+    mean = sampler.trailing_mean(frame[1.0][0])
+    assert np.allclose(frame[0.0][1], mean, **close)
+    assert np.allclose(frame[0.5][1] - mean, 0.5 * (frame[1.0][1] - mean), **close)
+    if trailing == "independent":
+        assert np.allclose(mean, 0)
+    with pytest.raises(ConfigError, match="trailing_scale"):
+        sampler.set_params(trailing_scale=-0.1).sample(2)
+
+
+def test_trailing_variants_keep_the_leading_coordinates():
+    z = planted(1500, 0)
+    sampler = PCAMixtureSampler(mixture=make_sampler("gmm3"), trailing="neighbours").fit(z)
+    variants = trailing_variants(sampler, z[:20], scales=[0.5], seed=0)
+    assert np.allclose(variants["data"], z[:20])
+    lead = split_coordinates(sampler.alignment_, z[:20], sampler.n_leading_)[0]
+    for name, v in variants.items():
+        v_lead, v_rest = split_coordinates(sampler.alignment_, v, sampler.n_leading_)
+        assert np.allclose(v_lead, lead), name
+    rest = {name: split_coordinates(sampler.alignment_, v, sampler.n_leading_)[1]
+            for name, v in variants.items()}
+    assert np.allclose(rest["zero"], 0, atol=1e-9)
+    assert np.allclose(rest["noise x 0.5"], 0.5 * rest["noise, full variance"])
+    with pytest.raises(ConfigError, match="neighbours"):
+        trailing_variants(PCAMixtureSampler(mixture=make_sampler("gmm3")).fit(z), z[:5])
+
+
+def test_trailing_keys():
+    assert make_sampler("trailing_tau0.5").get_params()["trailing_scale"] == 0.5
+    conditional = make_sampler("conditional_tau0.25")
+    assert (conditional.trailing, conditional.trailing_scale) == ("neighbours", 0.25)
+    assert make_sampler("conditional_gmm10").trailing == "neighbours"
+    with pytest.raises(ConfigError, match="trailing_scale"):
+        make_sampler("trailing_tau-1")
+
+
+@pytest.fixture(scope="module")
+def small_run(isolated_folders):
+    """A tiny run with 24 validation images (two halves of 12), enough for the frontier's split."""
+    from aelatent.runs import ensure_run
+    from tiny import tiny
+
+    return ensure_run("smoke", "", "tiny-240", 0, verbose=0, **tiny(max_images=240))
+
+
+class CycleRun:
+    """A run stand-in whose decoder and encoder invert each other (up to uint8 rounding).
+
+    A latent vector of 8 components in [0, 6] becomes an image of 8 flat blocks; encoding
+    averages the blocks back. So decoded training z-points re-encode onto themselves.
+    """
+
+    def __init__(self, n_train=300, n_val=40, seed=0):
+        rng = np.random.default_rng(seed)
+        self.z_train = rng.uniform(1, 5, size=(n_train, 8))
+        self.z_val = rng.uniform(1, 5, size=(n_val, 8))
+        self.image_set = types.SimpleNamespace(images=self.decode(self.z_val),
+                                               val_index=np.arange(n_val))
+
+    def decode(self, z):
+        values = np.clip(np.asarray(z) / 6.0 * 255.0, 0, 255).round().astype(np.uint8)
+        return np.repeat(values, 64 * 64 * 3 // 8, axis=1).reshape(len(values), 64, 64, 3)
+
+    def encode(self, images):
+        return np.asarray(images, np.float32).reshape(len(images), 8, -1).mean(axis=2) / 255.0 * 6.0
+
+
+def test_frontier_reference_scales_by_the_reconstructions_and_sees_copies():
+    from aelatent.frontier import FrontierReference
+    from aelatent.league import split_validation
+
+    run = CycleRun()
+    reference = FrontierReference(run, seed=0, n_images=450)
+    _, test_pos = split_validation(len(run.z_val), 0)
+    assert reference.n_compared == len(test_pos) == 20
+    unseen = reference.score(run.z_val[test_pos])       # the reconstructions of the test half
+    assert unseen["kid_ratio"] == pytest.approx(1.0) and unseen["copy_ratio"] == pytest.approx(1.0)
+    copies = reference.score(run.z_train[:20])          # training faces returned as they are
+    assert copies["copy_ratio"] < 0.1
+
+
+def test_frontier_restores_the_knob_and_reads_its_best_point(small_run):
+    from aelatent.frontier import quality_novelty_frontier
+
+    mix = make_sampler("neighbour_mix").fit(small_run.z_train)
+    curve = quality_novelty_frontier(small_run, {"neighbour_mix": ("max_share", [0.1, 1.0])},
+                                     fitted={"neighbour_mix": mix}, n_images=40, seed=0)
+    assert mix.max_share == 0.5                                  # restored
+    assert list(curve.table["value"]) == [0.1, 1.0]
+    assert curve.table["copies"].tolist() == (curve.table["copy_ratio"] < 0.9).tolist()
+    honest = curve.table[~curve.table["copies"]]
+    if len(honest):
+        assert curve.best()["kid_ratio"] == honest["kid_ratio"].min()
+    else:
+        with pytest.raises(ConfigError, match="copies"):
+            curve.best()
+
+
+def test_trailing_scale_is_chosen_on_training_images_and_leaves_the_sampler_alone(small_run):
+    sampler = make_sampler("pca_gmm3").fit(small_run.z_train)
+    selection = select_trailing_scale(small_run, sampler, scales=(0.0, 1.0), n_images=30, seed=0)
+    assert selection.best in (0.0, 1.0)
+    assert selection.best == selection.table["kid_to_train_recon"].idxmin()
+    assert selection.sampler.trailing_scale == selection.best and selection.sampler is not sampler
+    assert sampler.trailing_scale == 1.0
+    with pytest.raises(ConfigError, match="PCAMixtureSampler"):
+        select_trailing_scale(small_run, make_sampler("mvn"), n_images=30)
