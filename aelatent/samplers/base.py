@@ -145,6 +145,20 @@ class WhitenedFrameMixin:
         return -float(np.sum(np.log(self.alignment_.whitening_scale())))
 
 
+def held_out_tenth(n, rng):
+    """A seeded split of ``n`` points into a held-out tenth (at least one) and the rest.
+
+    The Keras densities stop training when the loss of the held-out tenth stops falling.
+
+    Returns
+    -------
+    held, rest : int arrays
+    """
+    order = rng.permutation(n)
+    held = order[:max(n // 10, 1)]
+    return held, order[len(held):]
+
+
 def check_training(estimator, integers):
     """Check the positive integers ``integers`` and ``learning_rate`` of a Keras density."""
     for name in integers:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..validation import check_int, check_real
-from .base import LatentSampler, WhitenedFrameMixin, check_training
+from .base import LatentSampler, WhitenedFrameMixin, check_training, held_out_tenth
 
 #: Passes over the training points per round of training (one Keras fit call, new noise for
 #: each pass, then the held-out loss): rounds keep Keras's per-call overhead small.
@@ -137,9 +137,7 @@ class DiffusionSampler(WhitenedFrameMixin, LatentSampler):
         denoiser = _denoiser(w.shape[1], self.hidden, self.n_layers)
         denoiser.compile(optimizer=keras.optimizers.AdamW(self.learning_rate), loss="mse")
         rng = np.random.default_rng(self.random_state)
-        order = rng.permutation(len(w))
-        held = order[:max(len(w) // 10, 1)]
-        rest = order[len(held):]
+        held, rest = held_out_tenth(len(w), rng)
         validation = noised(w[held], rng, copies=8)
         self.history_ = {"loss": [], "val_loss": []}
         best, best_weights, waited = np.inf, denoiser.get_weights(), 0

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..validation import check_real
-from .base import DensityMixin, LatentSampler, WhitenedFrameMixin, check_training
+from .base import (DensityMixin, LatentSampler, WhitenedFrameMixin, check_training,
+                   held_out_tenth)
 
 
 def _flow_layer(n_features, n_couplings, hidden, seed):
@@ -125,9 +126,7 @@ class RealNVPSampler(WhitenedFrameMixin, DensityMixin, LatentSampler):
         # a seeded tenth held out: the flow over-fits a few thousand 256-d points within a few
         # epochs (held-out likelihood below the single Gaussian's), so training stops when the
         # held-out loss stops falling and keeps the best epoch's weights
-        order = np.random.default_rng(self.random_state).permutation(len(w))
-        held = order[:max(len(w) // 10, 1)]
-        rest = order[len(held):]
+        held, rest = held_out_tenth(len(w), np.random.default_rng(self.random_state))
         stop = keras.callbacks.EarlyStopping(patience=3, restore_best_weights=True)
         history = model.fit(w[rest], validation_data=(w[held],), epochs=self.epochs,
                             batch_size=self.batch_size, shuffle=True, verbose=0, callbacks=[stop])
