@@ -65,7 +65,7 @@ FEATURE_SPACES = ("onet", "dlib")
 LEAGUE_COLUMNS = (["kind", "n_images", "n_compared", "n_descriptors", "face_rate", "onet_score"]
                   + [f"{d}_{s}{x}" for s in FEATURE_SPACES for d in ("frechet", "kid")
                      for x in ("", "_low", "_high")] + [f"frechet_{s}_inf" for s in FEATURE_SPACES]
-                  + ["precision", "recall", "latent_precision", "latent_recall",
+                  + ["kid_onet_recon", "precision", "recall", "latent_precision", "latent_recall",
                      "mahalanobis_median", "core_fraction", "log_likelihood",
                      "nn_train_z", "nn_train_reencoded"])
 
@@ -95,7 +95,10 @@ class League:
         z-points (NaN for samplers without a density); the memorisation check
         ``nn_train_z`` and ``nn_train_reencoded``: median distance of the
         sampled vectors, and of the images re-encoded, to their nearest
-        training z-point.
+        training z-point; ``kid_onet_recon``, KID-ONet against the
+        *reconstructions* of the reference half (a measure of the density
+        alone: the decoder's own limits cancel; for the ``recon`` row the floor
+        of two halves of reconstructions).
     examples : dict of str -> uint8 array
         The first images of every row, for sample grids.
     nearest_training : dict of str -> int array
@@ -107,6 +110,8 @@ class League:
     seconds : dict of str -> float
         Wall seconds per stage of the scoring (fitting samplers, decoding, face
         detection, ONet, distances, ...), see :meth:`time_table`.
+    fitted : dict of str -> LatentSampler
+        The fitted samplers by row key (e.g. for :func:`aelatent.frontier.quality_novelty_frontier`).
     """
 
     table: object
@@ -115,6 +120,7 @@ class League:
     features: dict
     reference_features: np.ndarray
     seconds: dict = dataclasses.field(default_factory=dict)
+    fitted: dict = dataclasses.field(default_factory=dict)
 
     def time_table(self):
         """Where the league's time went: seconds and share per stage, largest first."""
@@ -155,6 +161,18 @@ class League:
         out["rae_paper_fid_ratio"] = [RAE_PAPER_FID[k] / RAE_PAPER_FID["recon"] if k in RAE_PAPER_FID
                                       else np.nan for k in s]
         return out
+
+    def density_table(self):
+        """The samplers by KID-ONet against real faces and against the reconstructions of unseen faces.
+
+        The second measures the density alone (what the decoder cannot draw
+        cancels); its floor is two halves of reconstructions against each other
+        (the ``recon`` row, first).
+        """
+        rows = ["recon"] + self.samplers
+        out = self.table.loc[rows, ["kid_onet", "kid_onet_recon"]].copy()
+        out["kid_recon_over_floor"] = out["kid_onet_recon"] / self.table.loc["recon", "kid_onet_recon"]
+        return out.sort_values("kid_onet_recon")
 
     def plot(self, size=(14, 3.8)):
         """Bars of Frechet-ONet, KID-ONet and (when computed) KID-dlib -- log scales, bootstrap
@@ -332,9 +350,11 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         calibration = calibration_sets(run, test_pos, seed)
     for key, (images, z) in calibration.items():
         scorer.add(key, "calibration", images, z)
+    samplers = {}
     for key in keys:
         with stage("fit samplers"):
             sampler = (fitted or {}).get(key) or make_sampler(key).fit(run.z_train)
+        samplers[key] = sampler
         with stage("sample and decode"):
             z = sampler.sample(n_images, random_state=seed)
             images = run.decode(z)
@@ -343,7 +363,7 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         scorer.add(key, "sampler", images, z, log_likelihood=log_likelihood)
     table = pd.DataFrame.from_dict(scorer.rows, orient="index").reindex(columns=LEAGUE_COLUMNS)
     return League(table, scorer.examples, scorer.nearest, scorer.features,
-                  scorer.reference.scores_.features, scorer.seconds)
+                  scorer.reference.scores_.features, scorer.seconds, samplers)
 
 
 def split_validation(n_val, seed):
@@ -401,6 +421,8 @@ class _LeagueScorer:
         with self.stage("Mahalanobis and nearest training points"):
             self.gaussian = LatentGaussian().fit(run.z_train)
             self.training = NearestNeighbours(k=1).fit(run.z_train)
+        with self.stage("reconstructions of the reference half"):
+            self.recon_features = onet_outputs(run.decode(run.z_val[ref_pos]))[1]
         self.rows, self.examples, self.nearest, self.features = {}, {}, {}, {}
 
     @contextlib.contextmanager
@@ -428,6 +450,8 @@ class _LeagueScorer:
         row = self.reference.compare(scores, z=z_encoded, n=min(self.n_compared, len(images)),
                                      stage=self.stage, descriptors=descriptors)
         self.features[key] = scores.features[:row["n"]]
+        with self.stage("Frechet and kernel distances"):
+            row["kid_onet_recon"] = kernel_distance(self.recon_features, self.features[key])
         row["n_compared"] = row.pop("n")
         row.update(kind=kind, n_images=len(images), log_likelihood=log_likelihood)
         with self.stage("Mahalanobis and nearest training points"):

@@ -3,6 +3,7 @@
 import json
 import re
 
+import numpy as np
 import pytest
 
 
@@ -87,6 +88,37 @@ def test_notebook_12_sampler_league(series_run):
     # memorisation: the re-encoded real faces are the yardstick; nothing here copies exactly
     for key in ("gmm10", "kde", "neighbour_mix"):
         assert m[f"{key}_nn_train_reencoded"] > 0.3 * m["real_vs_real_nn_train_reencoded"]
+
+
+def test_notebook_12_new_samplers_the_density_alone_and_the_frontier(series_run):
+    m = read_metrics(series_run, "12_sampler_comparison")
+    for key in ("conditional_gmm10", "diffusion", "trailing_tuned", "conditional_tuned"):
+        assert np.isfinite(m[f"{key}_kid_onet"]) and m[f"{key}_nn_train_reencoded"] > 0, key
+    # the density alone: two halves of reconstructions are closer than N(0, I)'s images
+    assert m["recon_kid_onet_recon"] < m["normal_kid_onet_recon"]
+    assert m["trailing_tuned_tau"] in TAUS and m["conditional_tuned_tau"] in TAUS
+    # the conditional sampler's density explains held-out z-points at least as well as noise
+    assert m["conditional_gmm10_log_likelihood"] > m["normal_log_likelihood"]
+    curve = {k for k in m if k.startswith("frontier_")}
+    assert len(curve) == 2 * (2 * len(TAUS) + 5 + 3)       # 2 samplers over tau, mixing, diffusion
+
+
+TAUS = (0.0, 0.25, 0.5, 0.75, 1.0)
+
+
+def test_notebook_14_micro_correlations(series_run):
+    m = read_metrics(series_run, "14_micro_correlations")
+    assert 1 <= m["n_leading"] < 256
+    # the regression from the leading axes knows more than chance (randomly paired rows)
+    assert m["trailing_explained"] > m["trailing_explained_shuffled"]
+    # the decoder's output moves more the more noise the trailing axes get
+    assert m["pixel_error_noise,_full_variance"] > m["pixel_error_noise_x_0.5"] > 0
+    for key in ("pca_gmm10", "conditional_gmm10"):
+        assert m[f"{key}_chosen_tau"] in TAUS
+        assert all(m[f"{key}_tau{t:g}_copy_ratio"] > 0 for t in TAUS)
+    # the frontier's scale is the league's: the same reconstructions against the same reference
+    league = read_metrics(series_run, "12_sampler_comparison")
+    assert m["recon_kid_onet"] == pytest.approx(league["recon_kid_onet"], rel=1e-6)
 
 
 @pytest.mark.celeba
@@ -233,13 +265,15 @@ def test_executed_notebooks_show_finished_progress_lines_not_frozen_bars(series_
 
 def test_report_of_the_executed_series_opens_offline(series_run):
     from aelatent.report import write_report
+    from aelatent.runner import series
 
     index = write_report(series_run, log=lambda *a: None)
     text = index.read_text()
     pages = re.findall(r'<a href="(\d\d_\w+\.html)">', text)
-    assert len(pages) == 13 and all((index.parent / p).is_file() for p in pages)
+    n_notebooks = len(series())
+    assert len(pages) == n_notebooks and all((index.parent / p).is_file() for p in pages)
     assert "Sampler league" in text and "gmm10" in text and "AVX-512" in text
-    assert text.count(">ok</td>") == 13
+    assert text.count(">ok</td>") == n_notebooks
     for page in [index] + [index.parent / p for p in pages]:
         html = page.read_text()
         external = re.findall(r'(?:src|href)=["\']https?://|import[^;\n]*["\']https?://', html)

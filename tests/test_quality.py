@@ -152,6 +152,11 @@ def test_sampler_league_on_a_stub_run(real_faces):
     for column in ("frechet_onet_low", "frechet_onet_high", "frechet_onet_inf", "kid_onet_low"):
         assert t[column].notna().all(), column
     assert (t["kid_onet_low"] <= t["kid_onet_high"]).all()
+    # the density alone: against the reconstructions, two halves of reconstructions are the floor
+    assert t.loc["recon", "kid_onet_recon"] < t.loc["noise", "kid_onet_recon"]
+    assert t.loc["recon", "kid_onet_recon"] < t.loc["normal", "kid_onet_recon"]
+    assert league.density_table().index[0] == "recon"
+    assert set(league.fitted) == {"normal", "component_gauss"}
     # held-out likelihood: both have a density; the per-component Gaussian fits the z-points far better
     assert t.loc["component_gauss", "log_likelihood"] > t.loc["normal", "log_likelihood"]
     assert np.isnan(t.loc["real_vs_real", "log_likelihood"])

@@ -1,0 +1,99 @@
+"""The league notebook's closing words (notebook XII), computed from its tables.
+
+:func:`league_verdict` ranks the samplers by KID-ONet, states each one's
+distance to the reconstructions, names the best sampler that does not copy
+training faces against a target ratio, and -- given the quality-novelty
+frontier -- the best non-copying point along the samplers' knobs.
+"""
+
+from __future__ import annotations
+
+from .frontier import COPY_THRESHOLD
+from .league import RAE_PAPER_FID
+
+
+def ranking_lines(league):
+    """One line per sampler, best KID-ONet first: its ratios to the reconstructions and copy ratio."""
+    table, ratios = league.table, league.ratios()
+    real, recon = table.loc["real_vs_real"], table.loc["recon"]
+    has_dlib = "dlib_kid_ratio_to_recon" in ratios
+    lines = []
+    for key, row in table.loc[league.samplers].sort_values("kid_onet").iterrows():
+        gap = (row.kid_onet - recon.kid_onet) / max(recon.kid_onet - real.kid_onet, 1e-12)
+        dlib = f", KID-dlib {ratios.loc[key, 'dlib_kid_ratio_to_recon']:.1f} x" if has_dlib else ""
+        lines.append(f"{key:>20}: face rate {row.face_rate:.2f}, KID-ONet {row.kid_onet:.4f} "
+                     f"({row.kid_onet / recon.kid_onet:.1f} x reconstructions, {gap:+.1f} recon-real "
+                     f"gaps), Frechet-ONet {row.frechet_onet / recon.frechet_onet:.1f} x, "
+                     f"extrapolated {row.frechet_onet_inf / recon.frechet_onet_inf:.1f} x{dlib}, "
+                     f"copy ratio {ratios.loc[key, 'copy_ratio']:.2f}")
+    return lines
+
+
+def best_honest_sampler(league, threshold=COPY_THRESHOLD):
+    """(best, best_overall): the lowest KID-ONet sampler with copy ratio >= ``threshold``, and overall."""
+    ratios = league.ratios()
+    ranked = league.table.loc[league.samplers].sort_values("kid_onet").index
+    honest = [key for key in ranked if ratios.loc[key, "copy_ratio"] >= threshold]
+    return (honest[0] if honest else ranked[0]), ranked[0]
+
+
+def league_verdict(league, target_ratio, frontier=None, threshold=COPY_THRESHOLD):
+    """The verdict of notebook XII as lines of text.
+
+    Parameters
+    ----------
+    league : aelatent.league.League
+    target_ratio : float
+        The ratio to the reconstructions a sampler should reach in every measure.
+    frontier : aelatent.frontier.Frontier, optional
+        When given, its best non-copying point is named too.
+    threshold : float
+        Copy ratio below which a sampler counts as copying training faces.
+
+    Returns
+    -------
+    list of str
+    """
+    ratios = league.ratios()
+    lines = ranking_lines(league)
+    best, overall = best_honest_sampler(league, threshold)
+    if best != overall:
+        lines.append(f"\n{overall} scores best but copies (copy ratio "
+                     f"{ratios.loc[overall, 'copy_ratio']:.2f}); the verdict is about the best that "
+                     "does not.")
+    measures = {"KID-ONet": "kid_ratio_to_recon", "Frechet-ONet": "ratio_to_recon"}
+    if "dlib_kid_ratio_to_recon" in ratios:
+        measures["KID-dlib"] = "dlib_kid_ratio_to_recon"
+    achieved = {name: ratios.loc[best, column] for name, column in measures.items()}
+    paper = RAE_PAPER_FID["gmm10"] / RAE_PAPER_FID["recon"]
+    lines.append(f"\nbest sampler of this run (by KID-ONet, not copying): {best}, "
+                 + ", ".join(f"{value:.2f} x the reconstructions' {name}"
+                             for name, value in achieved.items())
+                 + f"; RAE paper, GMM-10 on CelebA: {paper:.2f} x their FID.")
+    worst_name = max(achieved, key=achieved.get)
+    worst = achieved[worst_name]
+    lines.append(f"target {target_ratio:.2f} x in every measure: "
+                 + ("reached." if worst <= target_ratio else
+                    f"missed by a factor {worst / target_ratio:.2f} (worst: {worst_name}, "
+                    f"{worst:.2f} x)."))
+    copy = ratios.loc[best, "copy_ratio"]
+    lines.append(f"its re-encoded images are {copy:.2f} x as far from the nearest training z-point "
+                 "as real validation faces: " + ("no sign of copying." if copy >= threshold else
+                                                 "closer than unseen faces -- it partly returns "
+                                                 "training faces."))
+    if frontier is not None:
+        lines.append(frontier_line(frontier, ratios.loc[best, "kid_ratio_to_recon"], threshold))
+    return lines
+
+
+def frontier_line(frontier, league_best, threshold=COPY_THRESHOLD):
+    """The frontier's best non-copying point, against the league's best ratio."""
+    honest = frontier.table[frontier.table["copy_ratio"] >= threshold]
+    if not len(honest):
+        return f"frontier: every point copies (copy ratio < {threshold:g})."
+    point = frontier.best(threshold)
+    better = "better than" if point["kid_ratio"] < league_best else "not better than"
+    return (f"frontier (read off the validation-scored curves, so an optimistic figure): best "
+            f"non-copying point {point['sampler']} at {point['knob']} = {point['value']:g}, "
+            f"{point['kid_ratio']:.2f} x the reconstructions' KID-ONet (copy ratio "
+            f"{point['copy_ratio']:.2f}), {better} the league's best ({league_best:.2f} x).")
