@@ -20,6 +20,11 @@ from .runner import run_series
 
 def main(argv=None):
     import argparse
+    import os
+
+    # TensorFlow's C++ log lines (imported later, here and in the kernels) stay out of the
+    # terminal; the kernels' own stderr goes to a log beside each executed notebook (runner)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
     parser = argparse.ArgumentParser(prog="python -m aelatent", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)

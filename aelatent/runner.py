@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sys
 import time
+from pathlib import Path
 
 from .config import default_run_name, profile_config
 from .data import open_celeba
@@ -87,12 +88,45 @@ class TrainingLines:
             self.say(f"    {line}")
 
 
+def kernel_log(executed):
+    """Where the kernel of an executed notebook writes its own stderr: ``<stem>.kernel.log`` beside it."""
+    return Path(executed).with_suffix(".kernel.log")
+
+
+def quiet_kernel_manager(log_path):
+    """A Jupyter kernel manager whose kernels write their process's stderr to ``log_path``.
+
+    TensorFlow's C++ runtime logs to the kernel process's stderr at import
+    (``oneDNN custom operations are on ...``, absl's ``WARNING: All log
+    messages before absl::InitializeLog() ...``), below what
+    ``TF_CPP_MIN_LOG_LEVEL`` reaches; a kernel started by papermill inherits the
+    terminal's stderr, so those lines would reach the terminal. Cell output
+    (``print``, warnings shown in the notebook) is not affected: it travels
+    over the kernel's messages, not its stderr. ``_async_launch_kernel`` is
+    jupyter_client's documented place to launch kernels differently.
+    """
+    from jupyter_client import AsyncKernelManager
+
+    class QuietKernelManager(AsyncKernelManager):
+        async def _async_launch_kernel(self, kernel_cmd, **kw):
+            log_path.parent.mkdir(parents=True, exist_ok=True)
+            with open(log_path, "wb") as log:      # Popen duplicates the descriptor
+                kw["stderr"] = log
+                return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    return QuietKernelManager
+
+
 def _execute(book, out, parameters, progress):
-    """One notebook with papermill; with ``progress`` a bar over its cells and its training lines."""
+    """One notebook with papermill; with ``progress`` a bar over its cells and its training lines.
+
+    The kernel's own stderr goes to :func:`kernel_log` of ``out``, not to the terminal.
+    """
     import papermill as pm
 
     kwargs = dict(parameters=parameters, cwd=str(book.parent), kernel_name="python3",
-                  extra_arguments=[QUIET_KERNEL], progress_bar=False)
+                  extra_arguments=[QUIET_KERNEL], progress_bar=False,
+                  kernel_manager_class=quiet_kernel_manager(kernel_log(out)))
     if progress:
         from tqdm.auto import tqdm
         kwargs["stdout_file"] = TrainingLines(tqdm.write)
@@ -103,7 +137,8 @@ def _execute(book, out, parameters, progress):
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(
             f"{book.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"
-            f"The executed notebook with the full traceback is {out}") from None
+            f"The executed notebook with the full traceback is {out}; the kernel's own log "
+            f"(e.g. TensorFlow's C++ messages) is {kernel_log(out)}") from None
 
 
 def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None,

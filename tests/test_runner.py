@@ -76,3 +76,20 @@ def test_progress_bar_prints_one_finished_line_under_the_runner(monkeypatch, cap
     assert list(progress_bar(range(5), True, "drawing", total=5)) == [0, 1, 2, 3, 4]
     assert re.fullmatch(r"drawing: 5 steps in \d+\.\d s\n", capsys.readouterr().out)
     assert progress_bar([1], False, "off") == [1]
+
+
+def test_the_kernels_own_stderr_goes_to_a_log_not_the_terminal(tmp_path, capfd):
+    """TensorFlow's C++ runtime writes to the kernel process's stderr (file descriptor 2)."""
+    import nbformat
+
+    book = tmp_path / "99_stderr.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os\nos.write(2, b'I0000 oneDNN custom operations are on\\n')\nprint('cell output')")]),
+        book)
+    out = tmp_path / "executed" / "99_stderr.ipynb"
+    out.parent.mkdir()
+    runner._execute(book, out, {}, progress=False)
+    captured = capfd.readouterr()
+    assert "oneDNN" not in captured.err + captured.out
+    assert "oneDNN custom operations" in runner.kernel_log(out).read_text()
+    assert "cell output" in out.read_text()                 # the notebook keeps its own output
