@@ -129,9 +129,14 @@ class Frontier:
             lowest KID ratio that does not copy), ``best_sampler``,
             ``best_value``, and ``share``: (baseline - best) / (baseline - 1),
             the share of the baseline's excess over the reconstructions removed
-            (NaN when the baseline is not above the reconstructions).
+            (NaN when the baseline is not above the reconstructions; ``best``,
+            ``best_value`` and ``share`` NaN and ``best_sampler`` None when
+            every point copies).
         """
         baseline = float(self.point(sampler, value)["kid_ratio"])
+        if not (self.table["copy_ratio"] >= threshold).any():        # every point copies
+            return {"baseline": baseline, "best": np.nan, "best_sampler": None,
+                    "best_value": np.nan, "share": np.nan}
         best = self.best(threshold)
         share = (baseline - best["kid_ratio"]) / (baseline - 1.0) if baseline > 1.0 else np.nan
         return {"baseline": baseline, "best": float(best["kid_ratio"]),

@@ -36,7 +36,7 @@ HEADLINES = {
            "knn_corrected_inside_core_fraction"],
     "12": ["recon_frechet_onet", "gmm10_frechet_onet", "normal_frechet_onet"],
     "13": ["morph_linear_mid_ratio", "morph_whitened_mid_ratio", "n_attributes"],
-    "14": ["trailing_explained", "gap_baseline_kid_ratio", "gap_best_kid_ratio"],
+    "14": ["trailing_explained", "gap_baseline_kid_ratio", "gap_chosen_kid_ratio"],
 }
 
 #: Columns of the league table on the index page.

@@ -264,6 +264,10 @@ def trailing_gap_summary(curve, chosen_tau, baseline=("pca_gmm10", 1.0),
     text = f"{name}: {gap['baseline']:.2f} x the reconstructions' KID-ONet"
     if base_point["copy_ratio"] < COPY_THRESHOLD:
         text += f" (copy ratio {base_point['copy_ratio']:.2f}: below {COPY_THRESHOLD:g})"
+    if gap["best_sampler"] is None:
+        return (text + f". Every point of the curve copies training faces (copy ratio below "
+                f"{COPY_THRESHOLD:g}): this run cannot say what the trailing axes account for.",
+                {**gap, "chosen": chosen, "chosen_share": float(chosen_share)})
     text += (f". Best point that does not copy: {gap['best_sampler']} at tau = "
              f"{gap['best_value']:g}, {gap['best']:.2f} x")
     if gap["baseline"] <= 1.0:

@@ -171,3 +171,25 @@ def test_trailing_scale_is_chosen_on_training_images_and_leaves_the_sampler_alon
     assert sampler.trailing_scale == 1.0
     with pytest.raises(ConfigError, match="PCAMixtureSampler"):
         select_trailing_scale(small_run, make_sampler("mvn"), n_images=30)
+
+
+def test_gap_summary_says_so_when_every_point_copies():
+    import pandas as pd
+
+    from aelatent.frontier import Frontier
+    from aelatent.trailing_axes import trailing_gap_summary
+
+    table = pd.DataFrame({"sampler": ["pca_gmm10"] * 2 + ["conditional_gmm10"] * 2,
+                          "knob": "trailing_scale", "value": [0.5, 1.0] * 2,
+                          "kid_onet": 0.01, "kid_ratio": [1.3, 2.0, 1.2, 1.9],
+                          "copy_ratio": [0.85, 0.88, 0.86, 0.89]})
+    table["copies"] = table["copy_ratio"] < 0.9
+    curve = Frontier(table, recon_kid=0.005)
+    text, numbers = trailing_gap_summary(curve, 0.5)
+    assert "Every point of the curve copies" in text
+    assert np.isnan(numbers["best"]) and numbers["baseline"] == 2.0 and numbers["chosen"] == 1.2
+    table.loc[2, "copy_ratio"] = 0.95                      # one honest point: a share again
+    text, numbers = trailing_gap_summary(Frontier(table.assign(copies=table["copy_ratio"] < 0.9),
+                                                  0.005), 0.5)
+    assert numbers["best"] == 1.2 and numbers["share"] == pytest.approx(0.8)
+    assert "80%" in text
