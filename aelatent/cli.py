@@ -15,6 +15,7 @@ import sys
 from .errors import AelatentError
 from .regress import regress
 from .report import run_folder_for, write_report
+from .run_request import RunRequest
 from .runner import run_series
 
 
@@ -34,6 +35,8 @@ def main(argv=None):
                      help="folder holding img_align_celeba/ (default: embedded synthetic faces)")
     run.add_argument("--run-name", default="", help="run folder name (default derived)")
     run.add_argument("--seed", type=int, default=0)
+    run.add_argument("--model", default="ae", choices=["ae", "vae", "rae"],
+                     help="kind of autoencoder: ae (the blog's plain AE, default), vae or rae")
     run.add_argument("--only", nargs="*", help="run only these notebooks (numbers or names)")
     run.add_argument("--no-second-case", action="store_true",
                      help="notebook II skips its second autoencoder (saves one training)")
@@ -61,8 +64,8 @@ def main(argv=None):
     try:
         if args.command == "run":
             extra = {"second_case": False} if args.no_second_case else None
-            run_series(args.profile, args.data, args.run_name, args.seed, args.only,
-                       progress=True, report=True, extra_parameters=extra)
+            request = RunRequest(args.profile, args.data, args.run_name, args.seed, args.model)
+            run_series(request, args.only, progress=True, report=True, extra_parameters=extra)
         elif args.command == "report":
             write_report(run_folder_for(args.run_name))
         elif args.command == "regress":

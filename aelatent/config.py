@@ -21,6 +21,12 @@ from .errors import ConfigError
 CELEBA_ORIGINAL_SIZE = (178, 218)
 DEFAULT_CROP = (19, 39, 140, 140)
 
+#: The kinds of model a run can train (:mod:`aelatent.models`) and, per kind, the
+#: configuration fields that only it uses (named in its run names when not the default).
+MODEL_NAMES = ("ae", "vae", "rae")
+MODEL_OPTIONS = {"ae": (), "vae": ("kl_weight",),
+                 "rae": ("z_penalty", "decoder_regularizer", "decoder_l2")}
+
 #: Where ``data_dir = ""`` points: the embedded synthetic faces.
 SYNTHETIC = "synthetic"
 
@@ -66,6 +72,17 @@ class RunConfig:
         Seed of weights, shuffling, data split and synthetic faces.
     strategy : {"default", "mirrored", "multiworker"}
         ``tf.distribute`` strategy used for training.
+    model : {"ae", "vae", "rae"}
+        The kind of autoencoder (:mod:`aelatent.models`): the plain AE of the
+        blog series, a variational AE, or a regularised AE (Ghosh et al. 2020).
+    kl_weight : float
+        VAE only: beta of ``summed squared error + beta * KL`` (KL in nats per image).
+    z_penalty : float
+        RAE only: beta of ``beta * ||z||^2 / 2`` per image.
+    decoder_regularizer : {"l2", "spectral"}
+        RAE only: L2 weight decay of the decoder's kernels, or spectral normalisation.
+    decoder_l2 : float
+        RAE only: the weight of the decoder's L2 penalty.
     """
 
     data_dir: str = SYNTHETIC
@@ -88,6 +105,11 @@ class RunConfig:
     batch_size: int = 64
     seed: int = 0
     strategy: str = "default"
+    model: str = "ae"
+    kl_weight: float = 1.0
+    z_penalty: float = 1e-4
+    decoder_regularizer: str = "l2"
+    decoder_l2: float = 1e-7
 
     def __post_init__(self):
         for name in ("crop", "encoder_filters", "encoder_kernels", "encoder_strides",
@@ -97,6 +119,10 @@ class RunConfig:
                 object.__setattr__(self, name, tuple(_as_int(v) for v in value))
             except (TypeError, ValueError, OverflowError):
                 raise ConfigError(f"{name} must be a list of integers, got {value!r}.") from None
+        for name in ("kl_weight", "z_penalty", "decoder_l2"):   # 1 and 1.0 name one run
+            value = getattr(self, name)
+            if isinstance(value, numbers.Real) and not isinstance(value, bool):
+                object.__setattr__(self, name, float(value))
         for name in _INT_FIELDS:        # NumPy integers (e.g. from a sweep) become int
             value = getattr(self, name)
             if isinstance(value, numbers.Integral) and not isinstance(value, bool):
@@ -114,7 +140,7 @@ class RunConfig:
             value = getattr(self, name)
             need(isinstance(value, int) and not isinstance(value, bool),
                  f"{name} must be an integer, got {value!r}.")
-        for name in ("val_fraction", "learning_rate"):
+        for name in ("val_fraction", "learning_rate", "kl_weight", "z_penalty", "decoder_l2"):
             value = getattr(self, name)
             need(isinstance(value, numbers.Real) and not isinstance(value, bool)
                  and math.isfinite(value), f"{name} must be a finite number, got {value!r}.")
@@ -137,6 +163,13 @@ class RunConfig:
              f"lr_schedule must be 'constant' or 'cosine', got {self.lr_schedule!r}.")
         need(self.strategy in ("default", "mirrored", "multiworker"),
              f"strategy must be 'default', 'mirrored' or 'multiworker', got {self.strategy!r}.")
+        need(self.model in MODEL_NAMES,
+             f"model must be one of {list(MODEL_NAMES)}, got {self.model!r}.")
+        need(self.kl_weight > 0, f"kl_weight must be > 0, got {self.kl_weight}.")
+        need(self.z_penalty >= 0 and self.decoder_l2 >= 0,
+             f"z_penalty and decoder_l2 must be >= 0, got {self.z_penalty} and {self.decoder_l2}.")
+        need(self.decoder_regularizer in ("l2", "spectral"),
+             f"decoder_regularizer must be 'l2' or 'spectral', got {self.decoder_regularizer!r}.")
         x, y, w, h = self.crop
         ow, oh = CELEBA_ORIGINAL_SIZE
         need(len(self.crop) == 4 and w > 0 and h > 0 and x >= 0 and y >= 0
@@ -270,7 +303,25 @@ def profile_config(profile="smoke", data_dir="", seed=0, **overrides):
     return RunConfig.from_dict(values)
 
 
+def model_label(config):
+    """The model kind and its non-default options, as run names show them: ``""`` for the plain
+    AE, ``"vae"``, ``"vae-kl_weight0.1"``, ``"rae-spectral"``."""
+    if config.model == "ae":
+        return ""
+    defaults = RunConfig()
+    options = "".join(f"-{name}{value:g}" if isinstance(value, float) else f"-{value}"
+                      for name in MODEL_OPTIONS[config.model]
+                      for value in [getattr(config, name)] if value != getattr(defaults, name))
+    return config.model + options
+
+
 def default_run_name(profile, config):
-    """A run name that says which profile, data and seed made it."""
+    """A run name that says which profile, model kind, data and seed made it.
+
+    The plain AE keeps the names it always had (``default-celeba_subset-seed0``);
+    another kind is named with :func:`model_label` after the profile
+    (``default-vae-celeba_subset-seed0``, ``default-vae-kl_weight0.1-celeba_subset-seed0``).
+    """
     data = SYNTHETIC if config.is_synthetic else Path(config.data_dir).name or "data"
-    return f"{profile}-{data}-seed{config.seed}"
+    label = model_label(config)
+    return f"{profile}-{label + '-' if label else ''}{data}-seed{config.seed}"

@@ -1,10 +1,9 @@
-"""The plain convolutional autoencoder: build, train (with resume), encode, decode.
+"""Train (with resume), encode, decode and save the autoencoder of a run.
 
-The model follows the blog series: an encoder of Conv2D layers with
-LeakyReLU (optionally BatchNormalization) and a ``Dense(z_dim)`` latent layer;
-a decoder that mirrors it with Conv2DTranspose layers and a sigmoid output.
-Both are Keras functional models of their own, so ``encoder.predict`` and
-``decoder.predict`` work alone; the autoencoder chains them.
+The models themselves -- the blog series' plain AE, a VAE and a regularised AE,
+each an encoder and a decoder that work alone -- are built by
+:mod:`aelatent.models`; this module trains whichever kind a configuration
+names and streams images through its encoder and decoder.
 """
 
 from __future__ import annotations
@@ -22,58 +21,41 @@ import tensorflow as tf  # noqa: E402
 
 from .config import RunConfig  # noqa: E402
 from .errors import ConfigError, DataError  # noqa: E402
+from .models.ae import build_decoder, build_encoder  # noqa: E402,F401  (their home; kept here)
 from .progress import progress_bar  # noqa: E402
 
 
-def build_encoder(config: RunConfig):
-    """Conv2D stack -> Flatten -> Dense(z_dim): image to latent vector."""
-    inputs = keras.Input((config.image_size, config.image_size, 3), name="image")
-    x = inputs
-    for i, (f, k, s) in enumerate(zip(config.encoder_filters, config.encoder_kernels,
-                                      config.encoder_strides)):
-        x = keras.layers.Conv2D(f, k, strides=s, padding="same", name=f"enc_conv{i}")(x)
-        if config.batch_norm:
-            x = keras.layers.BatchNormalization(name=f"enc_bn{i}")(x)
-        x = keras.layers.LeakyReLU(0.2, name=f"enc_lrelu{i}")(x)
-    x = keras.layers.Flatten(name="enc_flatten")(x)
-    z = keras.layers.Dense(config.z_dim, name="z")(x)
-    return keras.Model(inputs, z, name="encoder")
-
-
-def build_decoder(config: RunConfig):
-    """Dense -> Reshape -> Conv2DTranspose stack -> sigmoid: latent vector to image."""
-    side = config.image_size // math.prod(config.encoder_strides)
-    channels = config.encoder_filters[-1]
-    z = keras.Input((config.z_dim,), name="z")
-    x = keras.layers.Dense(side * side * channels, name="dec_dense")(z)
-    x = keras.layers.Reshape((side, side, channels), name="dec_reshape")(x)
-    n = len(config.decoder_filters)
-    for i, (f, k, s) in enumerate(zip(config.decoder_filters, config.decoder_kernels,
-                                      config.decoder_strides)):
-        last = i == n - 1
-        x = keras.layers.Conv2DTranspose(f, k, strides=s, padding="same", name=f"dec_convT{i}",
-                                         activation="sigmoid" if last else None)(x)
-        if not last:
-            if config.batch_norm:
-                x = keras.layers.BatchNormalization(name=f"dec_bn{i}")(x)
-            x = keras.layers.LeakyReLU(0.2, name=f"dec_lrelu{i}")(x)
-    return keras.Model(z, x, name="decoder")
-
-
 def build_autoencoder(config: RunConfig, steps_per_epoch=None):
-    """Encoder, decoder and the compiled autoencoder that chains them.
+    """Encoder, decoder and the compiled trainable model of ``config.model`` (:mod:`aelatent.models`).
 
     ``steps_per_epoch`` sets the length of the learning-rate schedule of
     ``config.lr_schedule`` (see :func:`learning_rate`); without it the rate is
-    the constant ``config.learning_rate``.
+    the constant ``config.learning_rate``. For the plain AE the trainable model
+    chains encoder and decoder; further models a run saves (the VAE's
+    posterior) come from :func:`build_parts`.
     """
-    encoder, decoder = build_encoder(config), build_decoder(config)
-    inputs = keras.Input((config.image_size, config.image_size, 3), name="image")
-    autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
-    loss = "mse" if config.loss == "mse" else "binary_crossentropy"
-    autoencoder.compile(optimizer=keras.optimizers.Adam(learning_rate(config, steps_per_epoch)),
-                        loss=loss)
-    return encoder, decoder, autoencoder
+    parts = build_parts(config, steps_per_epoch)
+    return parts.encoder, parts.decoder, parts.trainer
+
+
+class ModelParts:
+    """What :func:`train` returns: the encoder, the decoder, the trainable model, and
+    ``extra`` -- ``{name: model}`` a run saves beside them as ``<name>.keras`` (the VAE's
+    ``posterior``). Unpacks as ``encoder, decoder``."""
+
+    def __init__(self, encoder, decoder, trainer, extra):
+        self.encoder, self.decoder, self.trainer, self.extra = encoder, decoder, trainer, extra
+
+    def __iter__(self):
+        return iter((self.encoder, self.decoder))
+
+
+def build_parts(config: RunConfig, steps_per_epoch=None):
+    """:class:`ModelParts` of ``config.model``, compiled with Adam at :func:`learning_rate`."""
+    from . import models
+
+    optimizer = keras.optimizers.Adam(learning_rate(config, steps_per_epoch))
+    return ModelParts(*models.build(config, optimizer))
 
 
 def learning_rate(config: RunConfig, steps_per_epoch=None):
@@ -132,14 +114,16 @@ def train(config: RunConfig, image_set, work_dir, verbose=2, callbacks=()):
 
     Returns
     -------
-    encoder, decoder : keras.Model
+    ModelParts
+        Unpacks as ``encoder, decoder`` (keras.Model); ``extra`` holds further
+        models to save (the VAE's posterior).
     """
     from .data import image_batches
 
     seed_everything(config.seed)
     steps_per_epoch = training_steps_per_epoch(config, image_set)
     with distribution_strategy(config.strategy).scope():
-        encoder, decoder, autoencoder = build_autoencoder(config, steps_per_epoch)
+        parts = build_parts(config, steps_per_epoch)
     epoch = _EpochCounter()
     train_ds = image_batches(image_set.images, image_set.train_index, config.batch_size,
                              shuffle=True, seed=config.seed, pairs=True, epoch=epoch.current)
@@ -153,9 +137,9 @@ def train(config: RunConfig, image_set, work_dir, verbose=2, callbacks=()):
         epoch,
         *callbacks,
     ]
-    autoencoder.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
-                    callbacks=callbacks, verbose=verbose, shuffle=False)  # shuffled by tf.data
-    return encoder, decoder
+    parts.trainer.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
+                      callbacks=callbacks, verbose=verbose, shuffle=False)  # shuffled by tf.data
+    return parts
 
 
 def training_steps_per_epoch(config: RunConfig, image_set):

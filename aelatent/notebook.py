@@ -1,17 +1,20 @@
 """What every notebook of the series does first and last: open its run, write its metrics.
 
-The first code cell of a notebook after its parameters is::
+A notebook's parameters cell holds one run parameter, ``run_request = {}``
+(papermill sets it from :meth:`aelatent.run_request.RunRequest.to_parameter`),
+and its first code cell after the parameters is::
 
-    nb = notebook.open_run("07", profile, data_dir, run_name, seed)
+    nb = notebook.open_run("07", run_request)
     run, z, gauss = nb.run, nb.z, nb.gaussian
 
 and its last one ``nb.write_metrics(metrics)``. :func:`open_run` decides
 which run the notebook works on and says so in the notebook's first output:
 
-1. the parameters, when any of ``profile``, ``data_dir``, ``run_name`` is set
-   (papermill always sets them; ``seed`` ``None`` means 0);
+1. the request, when ``run_request`` names anything (e.g. ``{"profile":
+   "default", "model": "vae"}``; missing fields take the defaults of
+   :class:`~aelatent.run_request.RunRequest`);
 2. otherwise the run ``make run`` made last (recorded in ``runs/current.json``
-   by :func:`aelatent.runs.record_current_run`), with its own seed;
+   by :func:`aelatent.runs.record_current_run`);
 3. otherwise -- a fresh checkout -- the ``smoke`` profile on the embedded
    synthetic faces, a two-epoch demonstration model, with a hint how to make
    a real one.
@@ -19,47 +22,23 @@ which run the notebook works on and says so in the notebook's first output:
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import functools
 
-from .config import profile_config
-from .errors import ConfigError
 from .locations import current_run_file
+from .run_request import RunRequest
 from .runner import series
-from .runs import current_run, ensure_run, second_case_run_name
+from .runs import current_run, ensure_run, second_case_request, sibling_request
 
 
-@dataclasses.dataclass(frozen=True)
-class RunRequest:
-    """Which run a notebook opens, and why (``origin``)."""
-
-    profile: str
-    data_dir: str
-    run_name: str
-    seed: int
-    origin: str
-
-    def describe(self):
-        data = self.data_dir or "the embedded synthetic faces"
-        return f"profile {self.profile}, data {data}, seed {self.seed}"
-
-
-def resolve_request(profile="", data_dir="", run_name="", seed=None):
-    """The :class:`RunRequest` for a notebook's parameters (rules in the module docstring)."""
-    if profile or data_dir or run_name:
-        return RunRequest(profile or "smoke", data_dir, run_name, 0 if seed is None else seed,
-                          "the notebook's parameters")
+def resolve_request(run_request=None):
+    """``(RunRequest, origin)`` for a notebook's ``run_request`` (rules in the module docstring)."""
+    if run_request:
+        return RunRequest.from_parameter(run_request), "the notebook's run_request"
     record = current_run()
     if record is not None:
-        if seed is not None and seed != record["seed"]:
-            raise ConfigError(f"seed = {seed} but the current run {record['run_name']!r} was "
-                              f"trained with seed {record['seed']}; leave seed = None to follow "
-                              "it, or set profile (and data_dir) to open another run.")
-        return RunRequest(record["profile"], record["data_dir"], record["run_name"],
-                          record["seed"], f"the run `make run` made last ({current_run_file()})")
-    return RunRequest("smoke", "", "", 0 if seed is None else seed,
-                      "no run recorded yet: the smoke default")
+        return record, f"the run `make run` made last ({current_run_file()})"
+    return RunRequest(), "no run recorded yet: the smoke default"
 
 
 class NotebookRun:
@@ -69,15 +48,17 @@ class NotebookRun:
     ----------
     stem : str
         The notebook's file stem, e.g. ``"07_component_interval_sampling"``.
-    request : RunRequest
+    request : aelatent.run_request.RunRequest
+    origin : str
+        Why this run was opened (the request, the recorded run, or the default).
     config : aelatent.config.RunConfig
     seed : int
         The run's seed; notebooks seed their sampling with it.
     """
 
-    def __init__(self, stem, request, core_quantile=0.99):
-        self.stem, self.request = stem, request
-        self.config = profile_config(request.profile, request.data_dir, request.seed)
+    def __init__(self, stem, request, core_quantile=0.99, origin="the notebook's run_request"):
+        self.stem, self.request, self.origin = stem, request, origin
+        self.config = request.config()
         self.seed = request.seed
         self.core_quantile = core_quantile
 
@@ -87,8 +68,7 @@ class NotebookRun:
     @functools.cached_property
     def run(self):
         """The :class:`aelatent.runs.Run`, trained and encoded on first use when missing."""
-        r = self.request
-        return ensure_run(r.profile, r.data_dir, r.run_name, r.seed)
+        return ensure_run(self.request)
 
     @property
     def z(self):
@@ -108,9 +88,13 @@ class NotebookRun:
 
     def second_case(self, seed_offset=1):
         """The same configuration trained with seed ``seed + seed_offset`` (notebook II)."""
-        r = self.request
-        name = second_case_run_name(r.profile, r.data_dir, r.run_name, r.seed, seed_offset)
-        return ensure_run(r.profile, r.data_dir, name, r.seed + seed_offset)
+        return ensure_run(second_case_request(self.request, seed_offset))
+
+    def sibling(self, **changes):
+        """Another run like this one with ``changes`` to the request (e.g. ``model="vae"``,
+        ``options={"kl_weight": 0.1}``), trained and encoded when missing
+        (:func:`aelatent.runs.sibling_request` names it)."""
+        return ensure_run(sibling_request(self.request, **changes))
 
     def write_metrics(self, metrics):
         """Write the notebook's named numbers to ``runs/<run>/metrics/<stem>.json``."""
@@ -121,14 +105,14 @@ class NotebookRun:
         opened = "run" in self.__dict__
         name = self.run.name if opened else (self.request.run_name or "(name derived)")
         lines = [f"run {name} ({self.request.describe()})",
-                 f"  opened because of {self.request.origin}"]
+                 f"  opened because of {self.origin}"]
         if opened:
             trained = self.run.path / "history.json"
             when = datetime.datetime.fromtimestamp(trained.stat().st_mtime)
             lines[0] += f", trained {when.isoformat(sep=' ', timespec='minutes')}"
             lines.append(f"  {len(self.z)} training and {len(self.z_val)} validation z-points, "
                          f"N = {self.z.shape[1]}")
-        if self.request.origin.startswith("no run"):
+        if self.origin.startswith("no run"):
             lines.append("  the smoke profile is a 2-epoch model; `make run` "
                          "(DATA=/path/to/celeba) trains the default run the notebooks then follow")
         return "\n".join(lines)
@@ -139,8 +123,7 @@ def notebook_stem(notebook):
     return series([notebook])[0].stem
 
 
-def open_run(notebook, profile="", data_dir="", run_name="", seed=None, core_quantile=0.99,
-             train=True, verbose=True):
+def open_run(notebook, run_request=None, core_quantile=0.99, train=True, verbose=True):
     """Open (train and encode when missing) the run a notebook works on.
 
     Parameters
@@ -148,9 +131,9 @@ def open_run(notebook, profile="", data_dir="", run_name="", seed=None, core_qua
     notebook : str
         The notebook's number (``"07"``) or file stem; its metrics go to
         ``metrics/<stem>.json``.
-    profile, data_dir, run_name, seed
-        The notebook's parameters; which run they select is described in the
-        module docstring.
+    run_request : dict or RunRequest, optional
+        The notebook's ``run_request`` parameter; which run it selects is
+        described in the module docstring.
     core_quantile : float
         Core of :attr:`NotebookRun.gaussian`.
     train : bool
@@ -164,8 +147,8 @@ def open_run(notebook, profile="", data_dir="", run_name="", seed=None, core_qua
     -------
     NotebookRun
     """
-    opened = NotebookRun(notebook_stem(notebook), resolve_request(profile, data_dir, run_name, seed),
-                         core_quantile)
+    request, origin = resolve_request(run_request)
+    opened = NotebookRun(notebook_stem(notebook), request, core_quantile, origin)
     if train:
         opened.run
     if verbose:

@@ -66,7 +66,9 @@ from .config import SYNTHETIC, RunConfig, default_run_name, profile_config, reso
 from .errors import AelatentError, ConfigError
 from .locations import SHARED_SUBSET, runs_dir
 from .machine import describe_machine, environment_variables, machine_description
+from .run_request import RunRequest
 from .runner import run_series, series
+from .runs import SIBLING_SEPARATOR
 from .storage import folder_lock, load_array, read_json, write_json
 
 #: Where the committed references live (tests patch it).
@@ -720,17 +722,21 @@ def fresh_series(profile, data_dir, seed, notebooks=None, keep=False, variant=No
         name += "+" + variant.name
     variant = variant or REFERENCE_RUN
     run_folder = runs_dir() / name
-    if not keep and run_folder.exists():
+    # the run and its siblings of other model kinds (notebook XV), trained anew unless keep
+    folders = [run_folder, *sorted(runs_dir().glob(f"{name}{SIBLING_SEPARATOR}*"))]
+    for folder in folders if not keep else ():
+        if not folder.exists():
+            continue
         # never wipe a folder another process uses: hold both locks, keep their files
-        with folder_lock(run_folder, name=".series.lock"), folder_lock(run_folder):
-            for child in run_folder.iterdir():
+        with folder_lock(folder, name=".series.lock"), folder_lock(folder):
+            for child in folder.iterdir():
                 if child.name not in (".lock", ".series.lock"):
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
     env = " ".join(f"{k}={v}" for k, v in variant.env.items()) or "unchanged environment"
     log(f"aelatent regress: {variant.name} run, seed {seed + variant.seed_offset}, {env}")
     with numeric_environment(variant.env):
-        run_series(profile, data_dir, name, seed + variant.seed_offset, notebooks, log=log,
-                   record=False)
+        run_series(RunRequest(profile, data_dir, name, seed + variant.seed_offset), notebooks,
+                   log=log, record=False)
     return run_folder
 
 

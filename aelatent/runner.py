@@ -7,7 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-from .config import default_run_name, profile_config
 from .data import open_celeba
 from .errors import AelatentError
 from .locations import notebooks_dir, runs_dir
@@ -55,7 +54,8 @@ class TrainingLines:
     """
 
     EPOCH = re.compile(r"^Epoch (\d+)/(\d+)$")
-    STEPS = re.compile(r"^\d+/\d+ - (\d+s) .*?- loss: (\S+)(?: - val_loss: (\S+))?")
+    STEPS = re.compile(r"^\d+/\d+ - (\d+s) .*?- loss: (\S+)")
+    VAL_LOSS = re.compile(r" - val_loss: (\S+)")     # the VAE and RAE log more terms between
     FINISHED = re.compile(r": \d+(?: of \d+)? steps in [\d.]+ s$")
     ANNOUNCED = ("expected training time:", "that is long for a CPU")
 
@@ -80,7 +80,9 @@ class TrainingLines:
             return
         steps = self.STEPS.match(line)
         if steps and self.epoch:
-            seconds, loss, val_loss = steps.groups()
+            seconds, loss = steps.groups()
+            val_loss = self.VAL_LOSS.search(line)
+            val_loss = val_loss and val_loss.group(1)
             self.say(f"    epoch {self.epoch[0]}/{self.epoch[1]}: {seconds}, loss {loss}"
                      + (f", val_loss {val_loss}" if val_loss else ""))
             self.epoch = None
@@ -141,15 +143,15 @@ def _execute(book, out, parameters, progress):
             f"(e.g. TensorFlow's C++ messages) is {kernel_log(out)}") from None
 
 
-def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None,
-               log=print, record=True, progress=False, report=False, extra_parameters=None):
+def run_series(request, notebooks=None, log=print, record=True, progress=False, report=False,
+               extra_parameters=None):
     """Run the notebooks in order; stop at the first failure.
 
     Parameters
     ----------
-    profile, data_dir, run_name, seed
-        The run (see :func:`aelatent.runs.ensure_run`); every notebook gets them as
-        papermill parameters.
+    request : aelatent.run_request.RunRequest
+        The run (see :func:`aelatent.runs.ensure_run`); every notebook gets it as
+        its one papermill parameter ``run_request``, with the run name filled in.
     notebooks : list of str, optional
         Numbers or stems of the notebooks to run (default all).
     log : callable
@@ -178,20 +180,21 @@ def run_series(profile="smoke", data_dir="", run_name="", seed=0, notebooks=None
     RunBusyError
         When another runner executes notebooks into the same run folder.
     """
-    config = profile_config(profile, data_dir, seed)   # validates the parameters up front
+    config = request.config()     # validates the parameters up front
     if not config.is_synthetic:
         open_celeba(config.data_dir)     # a wrong data folder fails here, not in notebook I
-    name = run_name or default_run_name(profile, config)
+    name = request.name()
+    # the notebooks run in notebooks/: hand them the data folder as an absolute path
+    request = request.replace(run_name=name,
+                              data_dir="" if config.is_synthetic else config.data_dir)
     out_dir = runs_dir() / name / "notebooks"
     out_dir.mkdir(parents=True, exist_ok=True)
-    # the notebooks run in notebooks/: hand them the data folder as an absolute path
-    parameters = dict(profile=profile, data_dir="" if config.is_synthetic else config.data_dir,
-                      run_name=name, seed=seed, **(extra_parameters or {}))
+    parameters = dict(run_request=request.to_parameter(), **(extra_parameters or {}))
     data = "embedded synthetic faces" if config.is_synthetic else config.data_dir
-    log(f"aelatent: profile {profile!r}, data {data}, run {name!r}")
+    log(f"aelatent: model {config.model!r}, profile {request.profile!r}, data {data}, run {name!r}")
     books = series(notebooks)
     if record:
-        record_current_run(profile, parameters["data_dir"], name, seed)
+        record_current_run(request)
     timings = []
     started = time.perf_counter()
     # one runner per run folder: a second one fails clearly instead of interleaving writes

@@ -26,9 +26,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import RunConfig, default_run_name, profile_config
+from .config import RunConfig, model_label
 from .errors import ConfigError, DataError
 from .locations import current_run_file, runs_dir
+from .run_request import RunRequest
 from .storage import (folder_lock, load_array, read_json, remove_stale_temporaries, save_array,
                       write_json)
 
@@ -60,6 +61,15 @@ class Run:
     def decoder(self):
         size = self.config.image_size
         return self._load_model("decoder.keras", (self.config.z_dim,), (size, size, 3))
+
+    @functools.cached_property
+    def posterior(self):
+        """The VAE's image -> ``[mean, log_var]`` model (other kinds have none)."""
+        from .model import load_model
+        if self.config.model != "vae":
+            raise ConfigError(f"run {self.name} is a {self.config.model!r} model; only a VAE "
+                              "has a posterior (its encoder gives the mean).")
+        return load_model(self.path / "posterior.keras")
 
     def _load_model(self, filename, input_shape, output_shape):
         """Load a model of the run (safe mode) and check it fits the run's config."""
@@ -155,19 +165,22 @@ class Run:
         return read_json(self.path / "metrics" / f"{Path(notebook).stem}.json")
 
 
-def ensure_run(profile="smoke", data_dir="", run_name="", seed=0, verbose=2, **overrides):
+def ensure_run(request="smoke", data_dir="", run_name="", seed=0, verbose=2, **overrides):
     """The run for a request: reused when it exists, trained and encoded when not.
 
     Parameters
     ----------
-    profile, data_dir, seed
-        As for :func:`aelatent.config.profile_config`.
-    run_name : str
-        Name of the run folder; ``""`` derives one from profile, data and seed.
+    request : RunRequest or str
+        A :class:`~aelatent.run_request.RunRequest`, or its profile with the
+        other fields given as the next arguments (``ensure_run("smoke", "", "tiny", 0,
+        model="vae", epochs=1)``).
+    data_dir, run_name, seed
+        As for :func:`aelatent.config.profile_config`; ``run_name`` ``""``
+        derives the name from profile, model kind, data and seed.
     verbose : int
         Keras ``fit`` verbosity while training.
     **overrides
-        Changes to single :class:`~aelatent.config.RunConfig` fields.
+        ``model=...`` and changes to single :class:`~aelatent.config.RunConfig` fields.
 
     Raises
     ------
@@ -177,8 +190,13 @@ def ensure_run(profile="smoke", data_dir="", run_name="", seed=0, verbose=2, **o
     RunBusyError
         When another process is working on the same run folder.
     """
-    config = profile_config(profile, data_dir, seed, **overrides)
-    name = run_name or default_run_name(profile, config)
+    if not isinstance(request, RunRequest):
+        model = overrides.pop("model", "ae")
+        request = RunRequest(request, data_dir, run_name, seed, model, overrides)
+    elif data_dir or run_name or seed or overrides:
+        raise ConfigError("ensure_run takes a RunRequest or its fields, not both.")
+    config = request.config()
+    name = request.name()
     path = runs_dir() / name
     if not config.is_synthetic and not (path / "config.json").exists():
         from .data import open_celeba
@@ -236,8 +254,13 @@ def announce_training(config, image_set, say=print):
     return seconds
 
 
+def _saved_models(config):
+    """The ``.keras`` files of a trained run of ``config``'s model kind."""
+    return ["encoder", "decoder"] + (["posterior"] if config.model == "vae" else [])
+
+
 def _train_if_missing(run, verbose):
-    if (run.path / "encoder.keras").exists() and (run.path / "decoder.keras").exists() \
+    if all((run.path / f"{name}.keras").exists() for name in _saved_models(run.config)) \
             and (run.path / "history.json").exists():
         return
     from .model import save_model, train
@@ -249,15 +272,15 @@ def _train_if_missing(run, verbose):
         (run.path / f"z_{split}.npy").unlink(missing_ok=True)
     work = run.path / "training"
     work.mkdir(exist_ok=True)
-    encoder, decoder = train(run.config, run.image_set, work, verbose=verbose)
+    parts = train(run.config, run.image_set, work, verbose=verbose)
     history = (pd.read_csv(work / "history.csv").drop_duplicates("epoch", keep="last")
                .sort_values("epoch"))
-    save_model(encoder, run.path / "encoder.keras")
-    save_model(decoder, run.path / "decoder.keras")
+    for name, model in {**parts.extra, "encoder": parts.encoder, "decoder": parts.decoder}.items():
+        save_model(model, run.path / f"{name}.keras")
     write_json(run.path / "history.json", {k: history[k].tolist() for k in history.columns})
     shutil.rmtree(work, ignore_errors=True)
-    run.__dict__.pop("encoder", None)
-    run.__dict__.pop("decoder", None)
+    for name in _saved_models(run.config):
+        run.__dict__.pop(name, None)
 
 
 def _encode_if_missing(run):
@@ -272,29 +295,52 @@ def _encode_if_missing(run):
         encode_to_file(run.encoder, image_set.images, index, z_path)
 
 
-def second_case_run_name(profile, data_dir, run_name, seed, seed_offset=1):
-    """Name of the run of a second case trained with seed ``seed + seed_offset``.
+def second_case_request(request, seed_offset=1):
+    """The request of a second case: the same configuration trained with seed ``seed + seed_offset``.
 
-    When ``run_name`` is empty or the default name of the first case, the
-    second case gets its own default name (e.g. ``smoke-celeba_subset-seed1``
+    When the request's run name is empty or the default name of the first case,
+    the second case gets its own default name (e.g. ``smoke-celeba_subset-seed1``
     next to ``smoke-celeba_subset-seed0``), so it is shared with a series run
     for that seed; otherwise ``run_name + "-case2"``.
     """
-    first = default_run_name(profile, profile_config(profile, data_dir, seed))
-    if not run_name or run_name == first:
-        return default_run_name(profile, profile_config(profile, data_dir, seed + seed_offset))
-    return f"{run_name}-case2"
+    second = request.replace(seed=request.seed + seed_offset)
+    if not request.run_name or request.run_name == request.replace(run_name="").name():
+        return second.replace(run_name="")
+    return second.replace(run_name=f"{request.run_name}-case2")
 
 
-def record_current_run(profile, data_dir, run_name, seed):
-    """Record the run the notebooks follow when their parameters are left empty."""
+#: Between a run's explicit name and the model label of its siblings (``regress-x--vae``).
+SIBLING_SEPARATOR = "--"
+
+
+def sibling_request(request, **changes):
+    """The request of a run like ``request``'s with ``changes`` (model kind, options; notebook XV).
+
+    A run with a derived name has siblings with derived names too
+    (``default-celeba_subset-seed0`` -> ``default-vae-celeba_subset-seed0``, the
+    run ``make run MODEL=vae`` makes); a run with a name of its own has
+    ``<name>--<model label>`` (``regress-smoke-synthetic-seed0--vae``), so a
+    regression run trains its own siblings. A change back to the plain AE with
+    the same options is the run itself.
+    """
+    sibling = request.replace(run_name="", **changes)
+    if not request.run_name or request.run_name == request.replace(run_name="").name():
+        return sibling
+    if sibling.config() == request.replace(run_name="").config():
+        return request
+    label = model_label(sibling.config()) or "ae-" + "-".join(f"{k}{v}" for k, v in sibling.options)
+    return sibling.replace(run_name=f"{request.run_name}{SIBLING_SEPARATOR}{label}")
+
+
+def record_current_run(request):
+    """Record the run the notebooks follow when their ``run_request`` is left empty."""
     write_json(current_run_file(), {
-        "profile": profile, "data_dir": data_dir, "run_name": run_name, "seed": int(seed),
+        **request.to_parameter(),
         "recorded": datetime.datetime.now().isoformat(timespec="seconds")})
 
 
 def current_run():
-    """The recorded run as a dict (see :func:`record_current_run`), or None."""
+    """The recorded :class:`~aelatent.run_request.RunRequest` (see :func:`record_current_run`), or None."""
     path = current_run_file()
     if not path.exists():
         return None
@@ -302,4 +348,8 @@ def current_run():
     missing = {"profile", "data_dir", "run_name", "seed"} - set(record)
     if missing:
         raise ConfigError(f"{path} lacks {sorted(missing)}; delete it (make run writes it anew).")
-    return record
+    record.pop("recorded", None)
+    try:
+        return RunRequest.from_parameter(record)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc} Delete it (make run writes it anew).") from None

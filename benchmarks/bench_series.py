@@ -21,6 +21,7 @@ import tempfile
 
 from _common import SHARED_SUBSET, Timer, footer, header, table, verdict
 from aelatent.locations import shared_subset_present
+from aelatent.run_request import RunRequest
 
 TARGETS = {"smoke": 6 * 60}
 
@@ -43,7 +44,7 @@ def time_series(profile, data_dir, only=None):
         cpu = children_cpu()
         with Timer() as t:
             try:
-                run_series(profile, data_dir, "", 0, [book.stem], log=lambda m: None)
+                run_series(RunRequest(profile, data_dir, "", 0), [book.stem], log=lambda m: None)
                 status = "ok"
             except NotebookFailed as exc:
                 status = "FAILED: " + str(exc).splitlines()[0][:70]

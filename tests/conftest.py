@@ -9,6 +9,7 @@ import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
 from aelatent.locations import SHARED_SUBSET, shared_subset_present  # noqa: E402
+from aelatent.run_request import RunRequest  # noqa: E402
 from tiny import TINY  # noqa: E402
 
 
@@ -79,7 +80,7 @@ def series_run(celeba_dir, isolated_folders):
 
     references = regress.reference_dir("smoke", celeba_dir, 0)
     with regress.numeric_environment(regress.changed_numeric_environment(references)):
-        folder, _ = run_series("smoke", celeba_dir, "", 0)
+        folder, _ = run_series(RunRequest("smoke", celeba_dir, "", 0))
     return folder
 
 

@@ -8,6 +8,7 @@ import pytest
 from aelatent import notebook, runner
 from aelatent.errors import AelatentError, ConfigError
 from aelatent.locations import current_run_file
+from aelatent.run_request import RunRequest
 from aelatent.runs import record_current_run
 
 
@@ -17,28 +18,38 @@ def no_current_run(monkeypatch, tmp_path):
     assert not current_run_file().exists()
 
 
-def test_parameters_win(no_current_run):
-    record_current_run("default", "/data/celeba", "default-celeba-seed3", 3)
-    request = notebook.resolve_request("smoke", "", "", None)
-    assert (request.profile, request.data_dir, request.seed) == ("smoke", "", 0)
-    assert "parameters" in request.origin
-    assert notebook.resolve_request("", "", "mine", 2).run_name == "mine"
+RECORDED = RunRequest("default", "/data/celeba", "default-celeba-seed3", 3)
 
 
-def test_empty_parameters_follow_the_recorded_run(no_current_run):
-    record_current_run("default", "/data/celeba", "default-celeba-seed3", 3)
-    request = notebook.resolve_request("", "", "", None)
-    assert (request.profile, request.data_dir, request.run_name, request.seed) == (
-        "default", "/data/celeba", "default-celeba-seed3", 3)
-    assert "make run" in request.origin and str(current_run_file()) in request.origin
-    with pytest.raises(ConfigError, match="trained with seed 3"):
-        notebook.resolve_request("", "", "", 0)
+def test_the_run_request_wins(no_current_run):
+    record_current_run(RECORDED)
+    request, origin = notebook.resolve_request({"profile": "smoke"})
+    assert (request.profile, request.data_dir, request.seed, request.model) == ("smoke", "", 0, "ae")
+    assert "run_request" in origin
+    request, _ = notebook.resolve_request({"run_name": "mine", "seed": 2, "model": "vae"})
+    assert (request.run_name, request.seed, request.model) == ("mine", 2, "vae")
+
+
+def test_an_empty_request_follows_the_recorded_run(no_current_run):
+    record_current_run(RECORDED.replace(model="rae", options={"z_penalty": 0.01}))
+    request, origin = notebook.resolve_request({})
+    assert request == RECORDED.replace(model="rae", options={"z_penalty": 0.01})
+    assert "make run" in origin and str(current_run_file()) in origin
+
+
+def test_a_wrong_run_request_is_a_clear_error(no_current_run):
+    with pytest.raises(ConfigError, match="unknown keys \\['profil'\\]"):
+        notebook.resolve_request({"profil": "smoke"})
+    with pytest.raises(ConfigError, match="must be a dict"):
+        notebook.resolve_request("smoke")
+    with pytest.raises(ConfigError, match="model must be one of"):
+        RunRequest(model="gan").config()
 
 
 def test_without_a_record_the_smoke_default_says_how_to_make_a_run(no_current_run):
-    request = notebook.resolve_request()
+    request, origin = notebook.resolve_request()
     assert (request.profile, request.data_dir, request.seed) == ("smoke", "", 0)
-    text = notebook.NotebookRun("07_component_interval_sampling", request).describe()
+    text = notebook.NotebookRun("07_component_interval_sampling", request, origin=origin).describe()
     assert "no run recorded yet" in text and "make run" in text
 
 
@@ -50,13 +61,36 @@ def test_a_damaged_record_is_a_clear_error(no_current_run):
 
 
 def test_make_run_records_the_run_and_regression_runs_do_not(no_current_run, monkeypatch):
-    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, **kw: None)
-    runner.run_series("smoke", "", "recorded", 4, notebooks=["01"], log=lambda *a: None,
-                      record=False)
+    seen = []
+    monkeypatch.setattr(papermill, "execute_notebook", lambda *a, parameters, **kw: seen.append(parameters))
+    request = RunRequest("smoke", "", "recorded", 4, "vae", {"kl_weight": 0.5})
+    runner.run_series(request, notebooks=["01"], log=lambda *a: None, record=False)
     assert not current_run_file().exists()
-    runner.run_series("smoke", "", "recorded", 4, notebooks=["01"], log=lambda *a: None)
-    request = notebook.resolve_request()
-    assert (request.run_name, request.seed, request.profile) == ("recorded", 4, "smoke")
+    runner.run_series(request, notebooks=["01"], log=lambda *a: None)
+    assert notebook.resolve_request()[0] == request
+    # one papermill parameter carries the whole request, and reads back as it
+    assert list(seen[0]) == ["run_request"] and RunRequest.from_parameter(seen[0]["run_request"]) == request
+
+
+def test_run_names_say_the_model_kind_and_the_plain_ae_keeps_its_names():
+    assert RunRequest("default", "", "", 0).name() == "default-synthetic-seed0"
+    assert RunRequest("default", "", "", 0, "vae").name() == "default-vae-synthetic-seed0"
+    assert RunRequest("smoke", "", "", 1, "vae", {"kl_weight": 0.01}).name() == \
+        "smoke-vae-kl_weight0.01-synthetic-seed1"
+    assert RunRequest("smoke", "", "", 0, "rae", {"decoder_regularizer": "spectral"}).name() == \
+        "smoke-rae-spectral-synthetic-seed0"
+
+
+def test_siblings_of_a_named_run_are_its_own_and_of_a_derived_run_derived():
+    from aelatent.runs import sibling_request
+    derived = RunRequest("default", "", "", 0)
+    assert sibling_request(derived, model="vae").name() == "default-vae-synthetic-seed0"
+    named = RunRequest("smoke", "", "regress-x", 0)
+    assert sibling_request(named, model="vae", options={"kl_weight": 0.1}).name() == \
+        "regress-x--vae-kl_weight0.1"
+    assert sibling_request(named, model="ae") == named
+    vae = RunRequest("default", "", "", 0, "vae")
+    assert sibling_request(vae, model="ae").name() == "default-synthetic-seed0"
 
 
 def test_notebook_numbers_name_the_metrics_file(tiny_copy):
@@ -65,9 +99,9 @@ def test_notebook_numbers_name_the_metrics_file(tiny_copy):
         "07_component_interval_sampling"
     with pytest.raises(AelatentError, match="no notebook matches"):
         notebook.notebook_stem("99")
-    request = notebook.RunRequest("smoke", "", "tiny", 0, "a test")
-    opened = notebook.NotebookRun("03_component_correlations", request)
-    assert opened.describe().startswith("run tiny (profile smoke, data the embedded")
+    request = RunRequest("smoke", "", "tiny", 0)
+    opened = notebook.NotebookRun("03_component_correlations", request, origin="a test")
+    assert opened.describe().startswith("run tiny (model ae, profile smoke, data the embedded")
     opened.__dict__["run"] = tiny_copy           # a copy of the session's tiny run stands in
     path = opened.write_metrics({"x": 1.5})
     assert path == tiny_copy.path / "metrics" / "03_component_correlations.json"

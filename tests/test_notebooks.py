@@ -287,13 +287,14 @@ def test_notebook_02_can_skip_its_second_autoencoder(series_run, celeba_dir):
 
     import nbformat
 
+    from aelatent.run_request import RunRequest
     from aelatent.runner import run_series
     from aelatent.runs import runs_dir
     from run_copies import copy_run
 
     copy = copy_run(series_run, "without-second-case", celeba_dir)
     shutil.rmtree(runs_dir() / "without-second-case-case2", ignore_errors=True)
-    folder, _ = run_series("smoke", celeba_dir, copy.name, 0, ["02"], log=lambda *a: None,
+    folder, _ = run_series(RunRequest("smoke", celeba_dir, copy.name, 0), ["02"], log=lambda *a: None,
                            record=False, extra_parameters={"second_case": False})
     m = read_metrics(folder, "02_component_distributions")
     assert "z_radius_mean" in m and not [k for k in m if k.endswith("_case2")]

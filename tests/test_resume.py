@@ -17,6 +17,7 @@ import textwrap
 import numpy as np
 import pytest
 
+from aelatent.run_request import RunRequest
 from aelatent.errors import RunBusyError
 from aelatent.runs import Run, ensure_run, runs_dir
 from aelatent.storage import folder_lock, remove_stale_temporaries
@@ -225,7 +226,7 @@ def test_series_runner_refuses_a_run_folder_another_runner_uses():
     folder = runs_dir() / "resume-series-busy"
     with folder_lock(folder, name=".series.lock"):
         with pytest.raises(RunBusyError, match="in use by another process"):
-            run_series("smoke", "", folder.name, 0, notebooks=["01"], log=lambda *a: None)
+            run_series(RunRequest("smoke", "", folder.name, 0), notebooks=["01"], log=lambda *a: None)
     assert not (folder / "notebooks" / "01_encoder_decoder_latent_space.ipynb").exists()
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from aelatent import runner
 from aelatent.errors import DataError
+from aelatent.run_request import RunRequest
 from aelatent.runs import runs_dir
 
 
@@ -18,26 +19,27 @@ def test_relative_data_folder_reaches_the_notebooks_as_an_absolute_path(
     monkeypatch.setattr(papermill, "execute_notebook",
                         lambda src, out, parameters, **kw: seen.append(parameters))
     monkeypatch.chdir(tmp_path)
-    runner.run_series("smoke", "celeba", "runner-relative", 0, notebooks=["01"], log=lambda *a: None)
+    runner.run_series(RunRequest("smoke", "celeba", "runner-relative", 0), notebooks=["01"], log=lambda *a: None)
     assert len(seen) == 1
-    assert seen[0]["data_dir"] == str(folder.resolve())
-    assert os.path.isabs(seen[0]["data_dir"])
-    assert seen[0]["run_name"] == "runner-relative" and seen[0]["profile"] == "smoke"
+    request = seen[0]["run_request"]
+    assert request["data_dir"] == str(folder.resolve())
+    assert os.path.isabs(request["data_dir"])
+    assert request["run_name"] == "runner-relative" and request["profile"] == "smoke"
 
 
 def test_synthetic_default_is_passed_as_empty_data_dir(monkeypatch):
     seen = []
     monkeypatch.setattr(papermill, "execute_notebook",
                         lambda src, out, parameters, **kw: seen.append(parameters))
-    runner.run_series("smoke", "", "runner-synthetic", 0, notebooks=["01"], log=lambda *a: None)
-    assert seen[0]["data_dir"] == ""
+    runner.run_series(RunRequest("smoke", "", "runner-synthetic", 0), notebooks=["01"], log=lambda *a: None)
+    assert seen[0]["run_request"]["data_dir"] == ""
 
 
 def test_missing_data_folder_fails_before_any_notebook_or_run_folder(tmp_path, monkeypatch):
     monkeypatch.setattr(papermill, "execute_notebook",
                         lambda *a, **kw: pytest.fail("a notebook was started"))
     with pytest.raises(DataError, match="does not exist"):
-        runner.run_series("smoke", str(tmp_path / "nowhere"), "runner-missing", 0,
+        runner.run_series(RunRequest("smoke", str(tmp_path / "nowhere"), "runner-missing", 0),
                           log=lambda *a: None)
     assert not (runs_dir() / "runner-missing").exists()
 
@@ -52,17 +54,20 @@ def test_training_lines_pass_epochs_and_finished_loops_only():
     sink = runner.TrainingLines(said.append)
     for chunk in ("3000 CelebA images from ...\nEpoch 1/2\n43/43 - 6s - 131ms/st", "ep - loss: 0.0739 - "
                   "val_loss: 0.0590\nEpoch 2/2\n", "43/43 - 5s - 121ms/step - loss: 0.0436\n",
-                  "encoding z_train.npy: 6 steps in 1.3 s\nmean |z| = 35.11\n"):
+                  "encoding z_train.npy: 6 steps in 1.3 s\nmean |z| = 35.11\n", "Epoch 3/3\n",
+                  "43/43 - 7s - 1s/step - kl: 52.1 - loss: 151.2 - mse: 0.0081 - val_kl: 51.0 - "
+                  "val_loss: 149.8 - val_mse: 0.0080\n"):
         sink.write(chunk)
     assert said == ["    epoch 1/2: 6s, loss 0.0739, val_loss 0.0590",
                     "    epoch 2/2: 5s, loss 0.0436",
-                    "    encoding z_train.npy: 6 steps in 1.3 s"]
+                    "    encoding z_train.npy: 6 steps in 1.3 s",
+                    "    epoch 3/3: 7s, loss 151.2, val_loss 149.8"]
 
 
 def test_the_kernel_is_asked_to_keep_its_transport_warning_quiet(monkeypatch):
     seen = []
     monkeypatch.setattr(papermill, "execute_notebook", lambda src, out, **kw: seen.append(kw))
-    runner.run_series("smoke", "", "runner-quiet", 0, notebooks=["01"], log=lambda *a: None,
+    runner.run_series(RunRequest("smoke", "", "runner-quiet", 0), notebooks=["01"], log=lambda *a: None,
                       record=False, progress=True)
     assert runner.QUIET_KERNEL in seen[0]["extra_arguments"]
     assert isinstance(seen[0]["stdout_file"], runner.TrainingLines)

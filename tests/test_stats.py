@@ -203,7 +203,11 @@ def test_mahalanobis_is_euclidean_for_unit_covariance():
 # -- the second case's run name (used by notebook II) --------------------------------------------
 
 def test_second_case_run_name():
-    from aelatent.runs import second_case_run_name
+    from aelatent.run_request import RunRequest
+    from aelatent.runs import second_case_request
+
+    def second_case_run_name(profile, data_dir, run_name, seed):
+        return second_case_request(RunRequest(profile, data_dir, run_name, seed)).name()
 
     assert second_case_run_name("smoke", "", "", 0) == "smoke-synthetic-seed1"
     assert second_case_run_name("smoke", "", "smoke-synthetic-seed0", 0) == "smoke-synthetic-seed1"
