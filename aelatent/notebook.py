@@ -112,6 +112,12 @@ class NotebookRun:
             lines[0] += f", trained {when.isoformat(sep=' ', timespec='minutes')}"
             lines.append(f"  {len(self.z)} training and {len(self.z_val)} validation z-points, "
                          f"N = {self.z.shape[1]}")
+        if self.config.model != "ae":
+            from .models import describe_loss
+            lines.append(f"  a {self.config.model.upper()} ({describe_loss(self.config)}): the prose "
+                         "tells what the blog series found for a plain autoencoder; the numbers "
+                         "printed below are this run's, and where they disagree the numbers hold "
+                         "(notebook XV compares the kinds)")
         if self.origin.startswith("no run"):
             lines.append("  the smoke profile is a 2-epoch model; `make run` "
                          "(DATA=/path/to/celeba) trains the default run the notebooks then follow")

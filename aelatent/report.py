@@ -37,6 +37,8 @@ HEADLINES = {
     "12": ["recon_frechet_onet", "gmm10_frechet_onet", "normal_frechet_onet"],
     "13": ["morph_linear_mid_ratio", "morph_whitened_mid_ratio", "n_attributes"],
     "14": ["trailing_explained", "gap_baseline_kid_ratio", "gap_chosen_kid_ratio"],
+    "15": ["vae_normal_face_rate", "ae_normal_face_rate", "vae_origin_inside_core",
+           "ae_best_ratio_ae_recon", "vae_best_ratio_ae_recon", "rae_best_ratio_ae_recon"],
 }
 
 #: Columns of the league table on the index page.

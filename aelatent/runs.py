@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .config import RunConfig, model_label
+from .config import MODEL_OPTIONS, RunConfig, model_label
 from .errors import ConfigError, DataError
 from .locations import current_run_file, runs_dir
 from .run_request import RunRequest
@@ -323,6 +323,10 @@ def sibling_request(request, **changes):
     regression run trains its own siblings. A change back to the plain AE with
     the same options is the run itself.
     """
+    if "model" in changes and "options" not in changes:     # the other kinds' options go
+        own = MODEL_OPTIONS[changes["model"]]
+        others = {name for names in MODEL_OPTIONS.values() for name in names} - set(own)
+        changes["options"] = {k: v for k, v in request.options if k not in others}
     sibling = request.replace(run_name="", **changes)
     if not request.run_name or request.run_name == request.replace(run_name="").name():
         return sibling

@@ -1,0 +1,329 @@
+"""The plain AE, the VAE and the RAE side by side, measured the same way (notebook XV).
+
+:func:`latent_geometry` describes one run's cloud of z-points against the
+prior N(0, I) the VAE is trained towards; :func:`compare_kinds` collects it for
+several runs, with each run's own sampler league restricted to
+:data:`KEY_SAMPLERS`; :func:`beta_sweep` follows the VAE's KL weight;
+:func:`comparison_verdict` states, from the numbers, which kind generates best
+from N(0, I), which from an ex-post density, and at what cost in reconstruction.
+
+All runs of a comparison share data, split and seed, so their leagues compare
+with the same held-out reference images, and a ratio to the *plain AE's*
+reconstructions means the same in every row.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import scipy.stats
+
+from .frontier import COPY_THRESHOLD
+from .stats import LatentGaussian, best_matching_b, radii
+
+#: The sampler league's rows compared for every kind: N(0, I), notebook VII's per-component
+#: intervals at fact 0.5, the multivariate normal (VIII) and the 10-component mixture (XII).
+KEY_SAMPLERS = ("normal", "component_fact0.5", "mvn", "gmm10")
+
+#: A component is *active* when its variance across the images exceeds this (Burda et al. 2016).
+ACTIVE_VARIANCE = 0.01
+
+
+#: By profile: the VAE's KL weights of the sweep (the run's own kl_weight joins them), images
+#: per sampler and bootstrap resamples of the key-sampler leagues.
+COMPARISON_DEFAULTS = {
+    "smoke": {"betas": [0.001], "n_images": 200, "n_boot": 20},
+    "default": {"betas": [0.001, 0.1], "n_images": 2000, "n_boot": 100},
+    "full": {"betas": [0.001, 0.1], "n_images": 5000, "n_boot": 200},
+}
+
+
+def comparison_settings(profile, betas=None, n_images=0, n_boot=0):
+    """Notebook XV's settings: its parameters where given, else :data:`COMPARISON_DEFAULTS`.
+
+    ``betas=None`` (or ``[]``) takes the profile's sweep, ``()`` skips it; ``n_images`` and
+    ``n_boot`` 0 take the profile's. Returns a dict with keys ``betas``, ``n_images``, ``n_boot``.
+    """
+    from .errors import ConfigError
+    from .validation import check_int
+
+    if profile not in COMPARISON_DEFAULTS:
+        raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(COMPARISON_DEFAULTS)}.")
+    defaults = COMPARISON_DEFAULTS[profile]
+    if isinstance(betas, tuple) and not betas:
+        betas = []
+    elif not betas:
+        betas = defaults["betas"]
+    betas = [float(b) for b in betas]
+    if any(not np.isfinite(b) or b <= 0 for b in betas):
+        raise ConfigError(f"betas must be positive KL weights, got {betas}.")
+    return {"betas": betas,
+            "n_images": check_int(n_images or defaults["n_images"], "n_images", minimum=10),
+            "n_boot": check_int(n_boot or defaults["n_boot"], "n_boot", minimum=2)}
+
+
+def latent_geometry(run, n_prior=5000, core_quantile=0.99, seed=0):
+    """Where one run's training z-points lie, compared with N(0, I).
+
+    Returns
+    -------
+    dict
+        ``radius_mean``/``radius_std`` of the z-points; ``chi_mean``/``chi_std``, those of
+        N(0, I) in N dimensions; ``uniform_b``, the b of post V's uniform vectors
+        with the z-points' mean radius; ``origin_mahalanobis`` against
+        ``mahalanobis_median`` and the ``core_radius`` (``core_quantile``) of a
+        Gaussian fitted to the z-points, ``origin_inside_core`` (0/1);
+        ``prior_inside_core``, the share of ``n_prior`` N(0, I) draws inside that core;
+        ``prior_holes``, the share of them whose density under a 10-component
+        mixture fitted to the z-points lies below the 1st percentile of the
+        z-points' own (Aneja et al. 2021); ``active_units`` (variance >
+        :data:`ACTIVE_VARIANCE`); for a VAE ``posterior_variance_mean``, the mean
+        over components of the posterior variance averaged over validation images.
+    """
+    from .samplers import make_sampler
+
+    z, n = run.z_train, run.config.z_dim
+    r = radii(z)
+    gaussian = LatentGaussian(core_quantile=core_quantile).fit(z)
+    origin = float(gaussian.mahalanobis(np.zeros((1, n)))[0])
+    prior = np.random.default_rng(seed).standard_normal((n_prior, n))
+    mixture = make_sampler("gmm10").fit(z)
+    floor = np.quantile(mixture.score_samples(z), 0.01)
+    out = {"radius_mean": float(r.mean()), "radius_std": float(r.std()),
+           "chi_mean": float(scipy.stats.chi.mean(n)), "chi_std": float(scipy.stats.chi.std(n)),
+           "uniform_b": best_matching_b(r.mean(), n),
+           "origin_mahalanobis": origin,
+           "mahalanobis_median": float(np.median(gaussian.mahalanobis(z))),
+           "core_radius": gaussian.core_radius_, "origin_inside_core": int(origin <= gaussian.core_radius_),
+           "prior_inside_core": float(gaussian.inside_core(prior).mean()),
+           "prior_holes": float((mixture.score_samples(prior) < floor).mean()),
+           "active_units": int((z.var(axis=0) > ACTIVE_VARIANCE).sum())}
+    if run.config.model == "vae":
+        _, log_var = run.posterior.predict(run.image_set.images[run.image_set.val_index[:2000]]
+                                           .astype(np.float32) / 255.0, verbose=0)
+        out["posterior_variance_mean"] = float(np.exp(log_var).mean())
+    return out
+
+
+def loss_terms(run):
+    """The last epoch's validation loss terms of a run: ``val_mse`` and the kind's extra terms."""
+    last = run.history.iloc[-1]
+    return {key: float(last[key]) for key in last.index
+            if key.startswith("val_") and key != "val_loss"} or {"val_mse": float(last["val_loss"])}
+
+
+@dataclasses.dataclass
+class KindComparison:
+    """Result of :func:`compare_kinds`.
+
+    Attributes
+    ----------
+    runs : dict kind -> Run
+    geometry : pandas.DataFrame
+        One row per kind: the loss terms and :func:`latent_geometry`.
+    leagues : dict kind -> aelatent.league.League
+    """
+
+    runs: dict
+    geometry: pd.DataFrame
+    leagues: dict
+
+    def sampler_table(self, baseline="ae"):
+        """Per kind and key sampler: face rate, KID-ONet with its interval, its ratio to the
+        kind's own reconstructions and to the ``baseline`` kind's, and the copy ratio."""
+        floor = self.leagues[baseline].table.loc["recon", "kid_onet"] if baseline in self.leagues \
+            else np.nan
+        rows = []
+        for kind, league in self.leagues.items():
+            t, ratios = league.table, league.ratios()
+            for key in league.samplers:
+                rows.append({"kind": kind, "sampler": key, "face_rate": t.loc[key, "face_rate"],
+                             "kid_onet": t.loc[key, "kid_onet"],
+                             "kid_onet_low": t.loc[key, "kid_onet_low"],
+                             "kid_onet_high": t.loc[key, "kid_onet_high"],
+                             "ratio_own_recon": ratios.loc[key, "kid_ratio_to_recon"],
+                             f"ratio_{baseline}_recon": t.loc[key, "kid_onet"] / floor,
+                             "copy_ratio": ratios.loc[key, "copy_ratio"]})
+            rows.append({"kind": kind, "sampler": "recon", "face_rate": t.loc["recon", "face_rate"],
+                         "kid_onet": t.loc["recon", "kid_onet"],
+                         "kid_onet_low": t.loc["recon", "kid_onet_low"],
+                         "kid_onet_high": t.loc["recon", "kid_onet_high"], "ratio_own_recon": 1.0,
+                         f"ratio_{baseline}_recon": t.loc["recon", "kid_onet"] / floor})
+        return pd.DataFrame(rows).set_index(["kind", "sampler"])
+
+    def best_samplers(self, baseline="ae"):
+        """Per kind, its best sampler by KID-ONet among those that do not copy training faces
+        (copy ratio >= :data:`aelatent.frontier.COPY_THRESHOLD`); NaN where every one copies."""
+        table = self.sampler_table(baseline).drop("recon", level="sampler")
+        fair = table[table["copy_ratio"] >= COPY_THRESHOLD]
+        rows = {}
+        for kind in self.leagues:
+            if kind in fair.index.get_level_values("kind"):
+                best = fair.loc[kind]["kid_onet"].idxmin()
+                rows[kind] = {"sampler": best, **fair.loc[(kind, best)].to_dict()}
+            else:
+                rows[kind] = {"sampler": "(every one copies)"}
+        return pd.DataFrame(rows).T
+
+    def plot_radii(self, n_draws=5000, seed=0, size=(4.6, 3.2)):
+        """Per kind: the radii of its z-points, of N(0, I) draws (chi) and of post V's uniform
+        shell with the same mean radius (the best-matching b)."""
+        import matplotlib.pyplot as plt
+
+        from .plots import overlaid_histograms
+        from .stats import uniform_vectors
+
+        fig, axes = plt.subplots(1, len(self.runs), figsize=(size[0] * len(self.runs), size[1]))
+        for ax, (kind, run) in zip(np.atleast_1d(axes), self.runs.items()):
+            n, b = run.config.z_dim, self.geometry.loc[kind, "uniform_b"]
+            normal = np.random.default_rng(seed).standard_normal((n_draws, n))
+            overlaid_histograms({f"{kind.upper()} z-points": radii(run.z_train),
+                                 "N(0, I)": radii(normal),
+                                 f"uniform, b = {b:.2f}": radii(uniform_vectors(n_draws, n, b, seed))},
+                                ax=ax, shared_bins=False, log_x=True, xlabel="radius |z|",
+                                title=f"{kind.upper()}: radii")
+        fig.tight_layout()
+        return fig
+
+    def plot_clouds(self, seed=0, size=(4.6, 3.6)):
+        """Per kind: its z-points in the plane (along its centre direction, perpendicular length),
+        with N(0, I) draws and the origin marked (:func:`aelatent.plots.centre_plane`)."""
+        import matplotlib.pyplot as plt
+
+        from .plots import centre_plane
+
+        fig, axes = plt.subplots(1, len(self.runs), figsize=(size[0] * len(self.runs), size[1]))
+        for ax, (kind, run) in zip(np.atleast_1d(axes), self.runs.items()):
+            normal = np.random.default_rng(seed).standard_normal((3000, run.config.z_dim))
+            centre_plane({f"{kind.upper()} z-points": run.z_train, "N(0, I)": normal},
+                         run.z_train.mean(axis=0), ax=ax, seed=seed, title=kind.upper())
+        fig.tight_layout()
+        return fig
+
+    def plot_components(self, n_components=3, size=(2.6, 2.2)):
+        """Per kind (rows): histograms of its ``n_components`` components of largest variance,
+        with the standard normal density (the VAE's prior) drawn over them."""
+        import matplotlib.pyplot as plt
+
+        fig, axes = plt.subplots(len(self.runs), n_components, squeeze=False,
+                                 figsize=(size[0] * n_components, size[1] * len(self.runs)))
+        for row, (kind, run) in zip(axes, self.runs.items()):
+            z = run.z_train
+            for ax, j in zip(row, np.argsort(z.var(axis=0))[::-1][:n_components]):
+                ax.hist(z[:, j], bins=60, density=True, color="C0", alpha=0.6)
+                x = np.linspace(min(z[:, j].min(), -3), max(z[:, j].max(), 3), 200)
+                ax.plot(x, scipy.stats.norm.pdf(x), "k--", lw=1, label="N(0, 1)")
+                ax.axvline(0, color="r", lw=0.8)
+                ax.set_title(f"{kind.upper()}: component {j}", fontsize=8)
+        axes[0, 0].legend(fontsize=7)
+        fig.tight_layout()
+        return fig
+
+    def metrics(self, baseline="ae"):
+        """The flat metric dict: ``{kind}_{geometry column}``, ``{kind}_{sampler}_{column}`` and
+        ``{kind}_best_ratio_own_recon`` / ``_ratio_{baseline}_recon``."""
+        out = {}
+        for kind, row in self.geometry.iterrows():
+            out.update({f"{kind}_{k}": v for k, v in row.items() if pd.notna(v)})
+        for (kind, key), row in self.sampler_table(baseline).iterrows():
+            out.update({f"{kind}_{key}_{k}": v for k, v in row.items() if pd.notna(v)})
+        for kind, row in self.best_samplers(baseline).iterrows():
+            for column in ("ratio_own_recon", f"ratio_{baseline}_recon"):
+                if pd.notna(row.get(column, np.nan)):
+                    out[f"{kind}_best_{column}"] = row[column]
+        return {k: float(v) for k, v in out.items()}
+
+
+def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, progress=True):
+    """Geometry and key-sampler league of every run of ``runs`` (kind -> Run); see :class:`KindComparison`."""
+    from .league import sampler_league
+
+    geometry = pd.DataFrame({kind: {**loss_terms(run), **latent_geometry(run, seed=seed)}
+                             for kind, run in runs.items()}).T
+    leagues = {}
+    for kind, run in runs.items():
+        if progress:
+            print(f"league of the {kind}:")
+        leagues[kind] = sampler_league(run, list(keys), n_images=n_images, seed=seed,
+                                       n_boot=n_boot, n_descriptors=0, progress=progress)
+    return KindComparison(dict(runs), geometry, leagues)
+
+
+def beta_sweep(runs, n_images=200, seed=0):
+    """The VAE's KL weight against its geometry: runs is ``{kl_weight: Run}``.
+
+    Returns a DataFrame, one row per beta: ``val_mse``, ``val_kl``, the origin's Mahalanobis
+    distance and the core radius, ``origin_inside_core``, ``prior_inside_core``, and
+    ``normal_face_rate`` -- the face rate of ``n_images`` N(0, I) draws decoded.
+    """
+    from .quality import face_rate
+
+    rows = {}
+    for beta, run in sorted(runs.items()):
+        draws = np.random.default_rng(seed).standard_normal((n_images, run.config.z_dim))
+        geometry = latent_geometry(run, seed=seed)
+        rows[beta] = {**loss_terms(run), **{k: geometry[k] for k in (
+            "origin_mahalanobis", "core_radius", "origin_inside_core", "prior_inside_core",
+            "active_units")}, "normal_face_rate": face_rate(run.decode(draws))}
+    frame = pd.DataFrame(rows).T
+    frame.index.name = "kl_weight"
+    return frame
+
+
+def sweep_metrics(sweep):
+    """The flat metrics of :func:`beta_sweep`'s table: ``vae_beta{b:g}_{column}``."""
+    return {f"vae_beta{beta:g}_{column}": float(value)
+            for beta, row in sweep.iterrows() for column, value in row.items() if pd.notna(value)}
+
+
+def origin_summary(geometry):
+    """One line per kind: where the origin lies relative to the kind's cloud, from the numbers."""
+    lines = []
+    for kind, row in geometry.iterrows():
+        where = "inside" if row["origin_inside_core"] else "outside"
+        lines.append(f"{kind.upper()}: origin at Mahalanobis distance {row['origin_mahalanobis']:.1f} "
+                     f"(median of the z-points {row['mahalanobis_median']:.1f}, 99 % core "
+                     f"{row['core_radius']:.1f}): {where} the core; "
+                     f"{row['prior_inside_core']:.1%} of N(0, I) draws inside the core, "
+                     f"{row['prior_holes']:.1%} in prior holes; mean radius "
+                     f"{row['radius_mean']:.1f} against N(0, I)'s {row['chi_mean']:.1f}")
+    return "\n".join(lines)
+
+
+def comparison_verdict(comparison, baseline="ae"):
+    """The closing paragraph of notebook XV, computed from the numbers (a markdown string)."""
+    table = comparison.sampler_table(baseline)
+    geometry = comparison.geometry
+    normal = table.xs("normal", level="sampler")
+    best_normal = normal["kid_onet"].idxmin()
+    best = comparison.best_samplers(baseline)
+    fair = best[best["sampler"] != "(every one copies)"]
+    lines = [f"- **From N(0, I)** the {best_normal.upper()} generates best: KID-ONet "
+             f"{normal.loc[best_normal, 'kid_onet']:.2e}, face rate "
+             f"{normal.loc[best_normal, 'face_rate']:.2f} (the others: "
+             + ", ".join(f"{k.upper()} {normal.loc[k, 'kid_onet']:.2e} / {normal.loc[k, 'face_rate']:.2f}"
+                         for k in normal.index if k != best_normal) + ")."]
+    if len(fair):
+        winner = pd.to_numeric(fair[f"ratio_{baseline}_recon"]).idxmin()
+        lines.append(
+            f"- **From an ex-post density** (the best sampler that does not copy) the "
+            f"{winner.upper()} with `{fair.loc[winner, 'sampler']}`: "
+            f"{fair.loc[winner, f'ratio_{baseline}_recon']:.2f}x the {baseline.upper()}'s "
+            f"reconstructions' KID-ONet, {fair.loc[winner, 'ratio_own_recon']:.2f}x its own. "
+            + " ".join(f"{k.upper()}: `{r['sampler']}` {r[f'ratio_{baseline}_recon']:.2f}x / "
+                       f"{r['ratio_own_recon']:.2f}x." for k, r in fair.iterrows() if k != winner))
+    else:
+        lines.append("- **From an ex-post density** no kind has a key sampler that does not copy "
+                     "training faces in this run; no verdict.")
+    base_mse = geometry.loc[baseline, "val_mse"] if baseline in geometry.index else np.nan
+    lines.append("- **The cost in reconstruction**: validation MSE per pixel "
+                 + ", ".join(f"{k.upper()} {row['val_mse']:.4f} ({row['val_mse'] / base_mse:.2f}x)"
+                             for k, row in geometry.iterrows()) + ".")
+    inside = [k.upper() for k, row in geometry.iterrows() if row["origin_inside_core"]]
+    lines.append("- **The origin** lies inside the 99 % core of "
+                 + (", ".join(inside) if inside else "no kind") + "; outside it for "
+                 + (", ".join(k.upper() for k in geometry.index if k.upper() not in inside) or "none")
+                 + ".")
+    return "\n".join(lines)

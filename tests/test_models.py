@@ -1,0 +1,97 @@
+"""The model kinds: the VAE's and the RAE's loss terms, what their runs save, and their geometry."""
+
+import types
+
+import keras
+import numpy as np
+import pytest
+
+from aelatent.errors import ConfigError
+from aelatent.model import build_parts, load_model, reconstruction_mse, save_model
+from aelatent.model_comparison import comparison_settings, latent_geometry
+from aelatent.models.vae import kl_divergence
+from aelatent.runs import ensure_run
+from tiny import tiny
+
+
+@pytest.fixture(scope="module")
+def tiny_vae(isolated_folders):
+    return ensure_run("smoke", "", "", 0, verbose=0, model="vae", **tiny(max_images=128, epochs=2))
+
+
+def test_the_vae_reports_its_terms_and_they_are_what_they_say(tiny_vae):
+    history = tiny_vae.history
+    assert {"loss", "mse", "kl", "val_loss", "val_mse", "val_kl"} <= set(history.columns)
+    image_set = tiny_vae.image_set
+    images = image_set.images[image_set.val_index].astype(np.float32) / 255.0
+    # validation decodes the posterior mean: its MSE is the saved encoder's and decoder's
+    mse = reconstruction_mse(tiny_vae.encoder, tiny_vae.decoder, image_set.images, image_set.val_index)
+    assert history["val_mse"].iloc[-1] == pytest.approx(mse, rel=0.02)
+    mean, log_var = tiny_vae.posterior.predict(images, verbose=0)
+    kl = float(np.mean(kl_divergence(mean, log_var)))
+    assert history["val_kl"].iloc[-1] == pytest.approx(kl, rel=0.02)
+    # loss = summed squared error + beta KL, per image
+    assert history["val_loss"].iloc[-1] == pytest.approx(mse * images[0].size + kl, rel=0.02)
+
+
+def test_the_vae_encoder_is_the_deterministic_posterior_mean(tiny_vae):
+    images = tiny_vae.image_set.images[:8]
+    mean, _ = tiny_vae.posterior.predict(images.astype(np.float32) / 255.0, verbose=0)
+    np.testing.assert_allclose(tiny_vae.encode(images), mean, rtol=1e-5, atol=1e-6)
+    np.testing.assert_array_equal(tiny_vae.encode(images), tiny_vae.encode(images))
+
+
+def test_a_run_of_another_kind_under_the_same_name_is_refused(tiny_vae):
+    with pytest.raises(ConfigError, match="model: stored 'vae', requested 'ae'"):
+        ensure_run("smoke", "", tiny_vae.name, 0, verbose=0, **tiny(max_images=128, epochs=2))
+
+
+def test_the_rae_penalty_pulls_the_z_points_in(isolated_folders):
+    loose = ensure_run("smoke", "", "rae-loose", 0, verbose=0, model="rae", z_penalty=0.0,
+                       **tiny(max_images=128, epochs=2))
+    tight = ensure_run("smoke", "", "rae-tight", 0, verbose=0, model="rae", z_penalty=10.0,
+                       **tiny(max_images=128, epochs=2))
+    assert {"z_penalty", "decoder_penalty", "val_mse"} <= set(tight.history.columns)
+    assert loose.history["z_penalty"].iloc[-1] == 0
+    radius = {run.name: np.linalg.norm(run.z_train, axis=1).mean() for run in (loose, tight)}
+    assert radius["rae-tight"] < 0.5 * radius["rae-loose"]
+
+
+def test_a_spectrally_normalised_decoder_saves_and_loads_in_safe_mode(tmp_path, tiny_overrides):
+    from aelatent.config import profile_config
+
+    config = profile_config("smoke", "", 0, model="rae", decoder_regularizer="spectral", **tiny_overrides)
+    parts = build_parts(config)
+    wrapped = [l for l in parts.decoder.layers if isinstance(l, keras.layers.SpectralNormalization)]
+    assert len(wrapped) == 1 + len(config.decoder_filters)
+    save_model(parts.decoder, tmp_path / "decoder.keras")
+    z = np.random.default_rng(0).normal(size=(3, config.z_dim)).astype(np.float32)
+    np.testing.assert_allclose(load_model(tmp_path / "decoder.keras").predict(z, verbose=0),
+                               parts.decoder.predict(z, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def fake_run(z):
+    config = types.SimpleNamespace(z_dim=z.shape[1], model="ae")
+    return types.SimpleNamespace(z_train=z.astype(np.float32), config=config)
+
+
+def test_latent_geometry_tells_a_prior_like_cloud_from_an_off_origin_one():
+    rng = np.random.default_rng(0)
+    centred = latent_geometry(fake_run(rng.standard_normal((4000, 16))), n_prior=2000)
+    assert centred["origin_inside_core"] == 1
+    assert centred["prior_inside_core"] > 0.95 and centred["prior_holes"] < 0.05
+    assert centred["radius_mean"] == pytest.approx(centred["chi_mean"], rel=0.03)
+    assert centred["active_units"] == 16
+    shifted = latent_geometry(fake_run(3.0 + 0.5 * rng.standard_normal((4000, 16))), n_prior=2000)
+    assert shifted["origin_inside_core"] == 0 and shifted["origin_mahalanobis"] > shifted["core_radius"]
+    assert shifted["prior_inside_core"] < 0.01 and shifted["prior_holes"] > 0.99
+
+
+def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
+    assert comparison_settings("smoke")["betas"] == [0.001]
+    assert comparison_settings("default", betas=())["betas"] == []
+    assert comparison_settings("default", betas=[0.5], n_images=50)["n_images"] == 50
+    with pytest.raises(ConfigError, match="positive KL weights"):
+        comparison_settings("smoke", betas=[0.0])
+    with pytest.raises(ConfigError, match="unknown profile"):
+        comparison_settings("tiny")
