@@ -10,22 +10,58 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[1] / "aelatent"
-MODULES = sorted(p.stem for p in PACKAGE.glob("*.py") if p.stem != "__main__")
+
+
+def _dotted(path):
+    """``aelatent/samplers/base.py`` -> ``"samplers.base"``; a package's ``__init__`` -> its name."""
+    parts = list(path.relative_to(PACKAGE).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts) or "__init__"
+
+
+FILES = {_dotted(p): p for p in sorted(PACKAGE.rglob("*.py")) if p.stem != "__main__"}
+MODULES = sorted(FILES)
+
+
+def _resolve(name):
+    """The longest known module a dotted name lies in (``"samplers.base.X"`` -> ``"samplers.base"``)."""
+    parts = name.split(".")
+    for n in range(len(parts), 0, -1):
+        if ".".join(parts[:n]) in FILES:
+            return ".".join(parts[:n])
+    return None
 
 
 def imports_of(module):
-    """The package modules that ``module`` imports anywhere in its source (also in functions)."""
-    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    """The package modules that ``module`` imports anywhere in its source (also in functions),
+    sub-packages (``samplers/``, ``models/``) included."""
+    path = FILES[module]
+    here = _dotted(path.parent) if path.parent != PACKAGE else ""
+    here = "" if here == "__init__" else here
+    tree = ast.parse(path.read_text())
     found = set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.ImportFrom) and node.level == 1:
-            if node.module:
-                found.add(node.module.split(".")[0])
-            else:                                   # from . import x
-                found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("aelatent."):
-            found.add(node.module.split(".")[1])
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            base = here.split(".") if here else []
+            base = base[:len(base) - (node.level - 1)] if node.level > 1 else base
+            prefix = ".".join(base + ([node.module] if node.module else []))
+        elif (node.module or "").startswith("aelatent."):
+            prefix = node.module[len("aelatent."):]
+        else:
+            continue
+        names = [f"{prefix}.{a.name}" if prefix else a.name for a in node.names]
+        for target in (names if not node.module else [prefix] + names):
+            resolved = _resolve(target)
+            if resolved:
+                found.add(resolved)
     return found & set(MODULES)
+
+
+def test_the_graph_reaches_into_the_sub_packages():
+    assert {"samplers.base", "models.vae"} <= set(MODULES)
+    assert "models.ae" in imports_of("models.vae") and "config" in imports_of("models.vae")
+    assert "samplers" in imports_of("model_comparison")
 
 
 def test_no_import_circle_even_through_function_level_imports():
