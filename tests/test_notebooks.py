@@ -40,7 +40,11 @@ def test_notebook_02_metrics(series_run):
     # uniform [-b, b] vectors: mean radius b*sqrt(N/3) with N = 256
     for b in B_VALUES:
         assert m[f"uniform_radius_mean_b{b}"] == pytest.approx(float(b) * (256 / 3) ** 0.5, rel=0.01)
-    assert m["best_matching_b"] == pytest.approx(m["z_radius_mean"] / (256 / 3) ** 0.5)
+    # the best-matching b lies between the b values whose *sampled* uniform vectors have radii
+    # just below and just above the z-points' mean radius
+    below = [float(b) for b in B_VALUES if m[f"uniform_radius_mean_b{b}"] <= m["z_radius_mean"]]
+    above = [float(b) for b in B_VALUES if m[f"uniform_radius_mean_b{b}"] >= m["z_radius_mean"]]
+    assert max(below, default=0.0) <= m["best_matching_b"] <= min(above, default=np.inf)
     # components are roughly Gaussian
     assert m["gaussian_fit_r2_median"] > 0.8
     assert 0.9 < m["hw_over_sigma_median"] < 1.5
@@ -186,8 +190,10 @@ def test_notebook_07_component_intervals(series_run):
     # same seed, scaled intervals: the distance is proportional to fact
     assert m["mahalanobis_median_fact1.0"] == pytest.approx(2.5 * m["mahalanobis_median_fact0.4"], rel=1e-3)
     assert m["inside_core_fraction_fact0.4"] >= m["inside_core_fraction_fact1.0"]
-    assert m["fact_at_core_radius"] == pytest.approx(
-        m["core_radius"] / m["mahalanobis_median_fact1.0"], rel=1e-6)
+    # the fact where the median reaches the core radius sits between the sampled facts whose
+    # medians lie below and above it
+    for f, median in zip(facts, medians):
+        assert (float(f) <= m["fact_at_core_radius"]) == (median <= m["core_radius"] * (1 + 1e-9))
     # ignoring correlations: independent Gaussians with the right variances lie farther out than
     # any real validation z-point's median, and the samples move far less along the main axis
     assert m["component_gauss_mahalanobis_median"] > m["core_radius"] > m["val_mahalanobis_median"]
@@ -253,7 +259,6 @@ def test_notebook_13_latent_directions(series_run, celeba_dir):
         assert len(factors) == 19
         # skin tone changes most pixels: an almost linear function of z
         assert m["factor_r2_skin_tone"] > 0.8
-        assert max(m[k] for k in factors) <= 1.0
         for factor in ("glasses", "smile", "hair_length", "skin_tone"):
             assert m[f"attribute_direction_norm_{factor}"] > 0
 
