@@ -48,8 +48,9 @@ class TrainingLines:
 
     Keras's epoch lines (``Epoch 3/20`` and ``43/43 - 35s - ... - loss: ... - val_loss: ...``)
     become one line per epoch; the finished-loop lines of
-    :func:`aelatent.progress.progress_bar` and the training estimate of
-    :func:`aelatent.runs.announce_training` pass as they are. Everything else stays in
+    :func:`aelatent.progress.progress_bar`, the training estimate of
+    :func:`aelatent.runs.announce_training` and the league's line per scored row
+    (notebook XII's minutes are not silent) pass as they are. Everything else stays in
     the executed notebook only.
     """
 
@@ -58,6 +59,7 @@ class TrainingLines:
     VAL_LOSS = re.compile(r" - val_loss: (\S+)")     # the VAE and RAE log more terms between
     FINISHED = re.compile(r": \d+(?: of \d+)? steps in [\d.]+ s$")
     ANNOUNCED = ("expected training time:", "that is long for a CPU")
+    LEAGUE_ROW = re.compile(r"^\S+: face rate [\d.]+, ")     # a row of the league scored (XII)
 
     def __init__(self, say):
         self.say = say
@@ -86,7 +88,8 @@ class TrainingLines:
             self.say(f"    epoch {self.epoch[0]}/{self.epoch[1]}: {seconds}, loss {loss}"
                      + (f", val_loss {val_loss}" if val_loss else ""))
             self.epoch = None
-        elif self.FINISHED.search(line) or line.startswith(self.ANNOUNCED):
+        elif self.FINISHED.search(line) or line.startswith(self.ANNOUNCED) \
+                or self.LEAGUE_ROW.match(line):
             self.say(f"    {line}")
 
 

@@ -56,12 +56,15 @@ def test_training_lines_pass_epochs_and_finished_loops_only():
                   "val_loss: 0.0590\nEpoch 2/2\n", "43/43 - 5s - 121ms/step - loss: 0.0436\n",
                   "encoding z_train.npy: 6 steps in 1.3 s\nmean |z| = 35.11\n", "Epoch 3/3\n",
                   "43/43 - 7s - 1s/step - kl: 52.1 - loss: 151.2 - mse: 0.0081 - val_kl: 51.0 - "
-                  "val_loss: 149.8 - val_mse: 0.0080\n"):
+                  "val_loss: 149.8 - val_mse: 0.0080\n",
+                  "               gmm10: face rate 0.615, Frechet-ONet 1.2 [1.1, 1.3], KID-ONet 0.0021\n"
+                  "fitted 3 mixtures\n"):
         sink.write(chunk)
     assert said == ["    epoch 1/2: 6s, loss 0.0739, val_loss 0.0590",
                     "    epoch 2/2: 5s, loss 0.0436",
                     "    encoding z_train.npy: 6 steps in 1.3 s",
-                    "    epoch 3/3: 7s, loss 151.2, val_loss 149.8"]
+                    "    epoch 3/3: 7s, loss 151.2, val_loss 149.8",
+                    "    gmm10: face rate 0.615, Frechet-ONet 1.2 [1.1, 1.3], KID-ONet 0.0021"]
 
 
 def test_the_kernel_is_asked_to_keep_its_transport_warning_quiet(monkeypatch):
