@@ -1,4 +1,4 @@
-"""aelatent: a plain convolutional autoencoder on CelebA faces and its latent space.
+"""aelatent: a plain convolutional autoencoder on CelebA faces and its latent space (and a VAE's and an RAE's).
 
 The notebooks in ``notebooks/`` tell the story; this package holds the
 mechanics they share, in the order of the story -- data, model, run,
@@ -7,7 +7,8 @@ statistics, samplers, quality and the league, plots and widgets, notebooks:
 - :mod:`aelatent.config`      -- run configurations and the profiles smoke/default/full
 - :mod:`aelatent.data`        -- CelebA folder reader, image caches, tf.data pipelines
 - :mod:`aelatent.synthetic`   -- procedural cartoon faces, the embedded default data
-- :mod:`aelatent.model`       -- the Keras autoencoder: build, train, encode, decode
+- :mod:`aelatent.models`      -- the kinds of autoencoder, one file each: ae (the blog's), vae, rae
+- :mod:`aelatent.model`       -- train (with resume), encode, decode, save whichever kind a run names
 - :mod:`aelatent.runs`        -- run folders: train once, reuse everywhere; metrics; the current run
 - :mod:`aelatent.stats`       -- component statistics, half-widths, correlations, LatentGaussian
 - :mod:`aelatent.pca`         -- multivariate normal tests, PCAAlignment (the one principal-axis frame)
@@ -20,12 +21,15 @@ statistics, samplers, quality and the league, plots and widgets, notebooks:
 - :mod:`aelatent.face_descriptors` -- dlib's face-recognition descriptor, a second feature space
 - :mod:`aelatent.distances`   -- two-sample distances: Frechet (bootstrap, n -> infinity), KID, precision/recall
 - :mod:`aelatent.league`      -- the sampler league: every sampler and calibration set scored, copy check
+- :mod:`aelatent.league_scoring` -- how one set of images is scored: reference half, distances, copy check
+- :mod:`aelatent.model_comparison` -- AE, VAE and RAE measured the same way (notebook XV)
 - :mod:`aelatent.plots`       -- image grids, training curves, projections, ellipses, histograms
 - :mod:`aelatent.widgets`     -- ipywidgets sliders (fact, confidence) that re-sample and re-decode
 - :mod:`aelatent.notebook`    -- what every notebook does first and last: open_run, write_metrics
 
 Beside them:
 
+- :mod:`aelatent.run_request` -- RunRequest: which run, from the command line to every notebook
 - :mod:`aelatent.locations`   -- where things live: project, runs, caches, references, shared subset
 - :mod:`aelatent.validation`  -- parameter checks and NotFittedError, shared by every estimator
 - :mod:`aelatent.errors`      -- the errors the package raises on purpose
