@@ -17,7 +17,7 @@ import numpy as np
 from sklearn.base import BaseEstimator
 
 from .errors import ConfigError
-from .validation import check_fitted, check_int, check_option
+from .validation import check_fitted, check_int, check_option, check_points
 
 BACKENDS = ("auto", "faiss", "sklearn")
 
@@ -32,15 +32,9 @@ def faiss_available():
 
 
 def as_points(x, name, n_features=None):
-    """``x`` as a C-contiguous finite float32 array of shape (n >= 1, N) (N = ``n_features`` if given)."""
-    x = np.ascontiguousarray(np.atleast_2d(np.asarray(x)), dtype=np.float32)
-    if x.ndim != 2 or len(x) == 0:
-        raise ConfigError(f"{name} must be an array of shape (n >= 1, N), got {x.shape}.")
-    if n_features is not None and x.shape[1] != n_features:
-        raise ConfigError(f"{name} must have {n_features} components, got {x.shape[1]}.")
-    if not np.isfinite(x).all():
-        raise ConfigError(f"{name} contains NaN or inf values.")
-    return x
+    """``x`` as a C-contiguous finite float32 array of shape (n >= 1, N) (N = ``n_features`` if
+    given), as faiss wants it. See :func:`aelatent.validation.check_points`."""
+    return np.ascontiguousarray(check_points(x, name, n_features=n_features, dtype=np.float32))
 
 
 class NearestNeighbours(BaseEstimator):

@@ -30,6 +30,7 @@ import scipy.stats
 from sklearn.base import BaseEstimator
 
 from .errors import ConfigError
+from . import validation
 from .validation import check_fitted, check_int, check_n_features, check_real
 
 #: hw / sigma of a Gaussian: half of its full width at half maximum is sigma * sqrt(2 ln 2).
@@ -40,17 +41,9 @@ _CHUNK_ROWS = 16384
 
 
 def check_points(z, name="z", dtype=np.float64):
-    """``z`` as a finite 2-D array of shape (n >= 2, N); ``dtype=None`` keeps a float dtype."""
-    z = np.asarray(z)
-    if dtype is not None:
-        z = z.astype(dtype, copy=False)
-    elif not np.issubdtype(z.dtype, np.floating):
-        z = z.astype(np.float64)
-    if z.ndim != 2 or len(z) < 2:
-        raise ConfigError(f"{name} must be an array of shape (n >= 2, N), got {z.shape}.")
-    if not np.isfinite(z).all():
-        raise ConfigError(f"{name} contains NaN or inf values.")
-    return z
+    """``z`` as a finite 2-D array of shape (n >= 2, N) (statistics need two points);
+    ``dtype=None`` keeps a float dtype. See :func:`aelatent.validation.check_points`."""
+    return validation.check_points(z, name, min_rows=2, dtype=dtype)
 
 
 # -- per-component number distributions ------------------------------------------------------

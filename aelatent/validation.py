@@ -21,6 +21,39 @@ def _label(name, what):
     return f"{name} ({what})" if what else name
 
 
+def check_points(x, name="z", min_rows=1, n_features=None, dtype=np.float64, hint=""):
+    """``x`` as a finite 2-D float array of shape (n >= ``min_rows``, N): the one array check.
+
+    Parameters
+    ----------
+    x : array-like
+        Points, one per row (a single 1-D point becomes one row).
+    name : str
+        Name for the message.
+    min_rows : int
+    n_features : int, optional
+        The number of components N the points must have.
+    dtype : numpy dtype or None
+        Convert to it; ``None`` keeps a float dtype (others become float64).
+    hint : str
+        Appended to the NaN/inf message (what the caller needs finite points for).
+    """
+    x = np.asarray(x)
+    if x.ndim == 1 and min_rows <= 1:
+        x = x[None, :]
+    if dtype is not None:
+        x = x.astype(dtype, copy=False)
+    elif not np.issubdtype(x.dtype, np.floating):
+        x = x.astype(np.float64)
+    if x.ndim != 2 or len(x) < min_rows:
+        raise ConfigError(f"{name} must be an array of shape (n >= {min_rows}, N), got {x.shape}.")
+    if n_features is not None and x.shape[1] != n_features:
+        raise ConfigError(f"{name} must have {n_features} components, got {x.shape[1]}.")
+    if not np.isfinite(x).all():
+        raise ConfigError(f"{name} contains NaN or inf values{hint}.")
+    return x
+
+
 def check_int(value, name, minimum=1, maximum=None, what=""):
     """``value`` as a Python int in [minimum, maximum]; bools and non-integers are refused.
 

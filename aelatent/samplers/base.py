@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ..errors import ConfigError
 from ..stats import check_points
+from .. import validation
 from ..validation import check_fitted, check_int, check_n_features, check_real
 
 
@@ -98,8 +98,7 @@ class DensityMixin:
         check_fitted(self)
         z = np.atleast_2d(np.asarray(z, dtype=np.float64))
         check_n_features(self, z, "z")
-        if not np.isfinite(z).all():
-            raise ConfigError("z contains NaN or inf; log densities need finite points.")
+        z = validation.check_points(z, "z", hint="; log densities need finite points")
         return np.asarray(self._log_density(z), dtype=np.float64)
 
     def score(self, z, y=None):
