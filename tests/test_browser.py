@@ -71,6 +71,48 @@ def _wait_for(condition, timeout, what):
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def _prompt(browser):
+    """The code cell's input prompt: '[ ]:' before it runs, '[*]:' while, '[1]:' after."""
+    from selenium.webdriver.common.by import By
+
+    prompts = browser.find_elements(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputPrompt")
+    return prompts[0].text.strip() if prompts else ""
+
+
+def _run_all_cells(browser, attempts=3):
+    """Run > Run All Cells, as a reader does, until the cell's prompt shows it was queued.
+
+    JupyterLab enables the menu entry only once the notebook panel has the focus and
+    its kernel session is connected; on a loaded machine a first click can land before
+    that and do nothing, so the click is repeated (a cell runs once: its prompt leaves
+    '[ ]:' for '[*]:' or '[1]:').
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    find = browser.find_elements
+    for _ in range(attempts):
+        _wait_for(lambda: find(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), 30, "the cell")
+        find(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[0].click()     # focus the notebook
+        menu = _wait_for(lambda: [m for m in find(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
+                                  if m.text == "Run"], 30, "the Run menu")
+        menu[0].click()
+        entry = _wait_for(lambda: find(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
+                          10, "Run All Cells")[0]
+        if "lm-mod-disabled" in (entry.get_attribute("class") or ""):
+            browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+            time.sleep(2)
+            continue
+        entry.click()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if _prompt(browser) not in ("", "[ ]:"):
+                return
+            time.sleep(0.25)
+    raise AssertionError(f"Run All Cells did not start the cell after {attempts} tries "
+                         f"(prompt {_prompt(browser)!r})")
+
+
 @pytest.fixture(params=list(EXPLORERS))
 def slider(request):
     """Which slider the notebook shows: its call and the parameter its caption names."""
@@ -147,12 +189,7 @@ def test_moving_the_slider_resamples_in_the_kernel(jupyterlab, browser, slider, 
     _wait_for(lambda: "Idle" in browser.find_element(By.TAG_NAME, "body").text
               or find(By.CSS_SELECTOR, ".jp-Notebook-ExecutionIndicator[data-status='idle']"),
               120, "the kernel to start")
-    # Run > Run All Cells, as a reader does
-    menu = _wait_for(lambda: [m for m in find(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
-                              if m.text == "Run"], 30, "the Run menu")
-    menu[0].click()
-    _wait_for(lambda: find(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"), 10,
-              "Run All Cells")[0].click()
+    _run_all_cells(browser)
 
     def caption():
         labels = [e.text for e in find(By.CSS_SELECTOR, ".jupyter-widgets.widget-html")]
@@ -162,7 +199,16 @@ def test_moving_the_slider_resamples_in_the_kernel(jupyterlab, browser, slider, 
         images = find(By.CSS_SELECTOR, "img.jupyter-widgets, .widget-image img, img.widget-image")
         return images[0].get_attribute("src") if images else ""
 
-    _wait_for(lambda: caption().startswith(f"{parameter} = 0.50"), 120, "the explorer's first grid")
+    def outputs():
+        return " | ".join(e.text[-300:] for e in find(By.CSS_SELECTOR, ".jp-OutputArea-output"))
+
+    try:
+        _wait_for(lambda: caption().startswith(f"{parameter} = 0.50"), 120,
+                  "the explorer's first grid")
+    except AssertionError as error:
+        browser.save_screenshot(str(tmp_path / "first_grid.png"))
+        raise AssertionError(f"{error}; cell prompt {_prompt(browser)!r}, outputs "
+                             f"{outputs()!r}, screenshot {tmp_path / 'first_grid.png'}") from None
     first_image = _wait_for(image_src, 30, "the grid image")
     handle = _wait_for(lambda: find(By.CSS_SELECTOR, ".widget-slider .noUi-handle"), 10,
                        "the slider handle")[0]
