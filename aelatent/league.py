@@ -32,13 +32,45 @@ LEAGUE_DEFAULTS = {
 }
 
 
-def league_defaults(profile):
-    """``n_images``, ``n_boot``, ``n_descriptors`` and ``mixture_components`` of a profile
-    (see :data:`LEAGUE_DEFAULTS`)."""
+def league_defaults(profile, **overrides):
+    """The league's settings for a profile, with a notebook's own values where it sets them.
+
+    Parameters
+    ----------
+    profile : {"smoke", "default", "full"}
+    **overrides
+        ``n_images``, ``n_boot``, ``n_descriptors`` or ``mixture_components``;
+        ``None`` keeps the profile's value (:data:`LEAGUE_DEFAULTS`).
+
+    Returns
+    -------
+    dict
+        The four settings.
+
+    Examples
+    --------
+    >>> league_defaults("smoke", n_images=None, n_descriptors=0)["n_descriptors"]
+    0
+    """
     if profile not in LEAGUE_DEFAULTS:
         raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(LEAGUE_DEFAULTS)}.")
-    return {key: (list(v) if isinstance(v, list) else v)
-            for key, v in LEAGUE_DEFAULTS[profile].items()}
+    settings = {key: (list(v) if isinstance(v, list) else v)
+                for key, v in LEAGUE_DEFAULTS[profile].items()}
+    unknown = sorted(set(overrides) - set(settings))
+    if unknown:
+        raise ConfigError(f"unknown league setting(s) {unknown}; the settings are {sorted(settings)}.")
+    for key, value in overrides.items():
+        if value is None:
+            continue
+        if key == "mixture_components":
+            value = [check_int(k, "mixture_components entry") for k in value]
+            if not value:
+                raise ConfigError("mixture_components is empty; give component counts such as "
+                                  "[1, 10], or None for the profile's.")
+        else:
+            value = check_int(value, key, minimum=0 if key == "n_descriptors" else 1)
+        settings[key] = value
+    return settings
 
 
 #: Calibration rows of the league table, in display order.

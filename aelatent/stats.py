@@ -369,6 +369,36 @@ def best_matching_b(radius_mean, n_dims, b_values=None):
     return float(b_values[np.argmin(np.abs(b_values - exact))])
 
 
+def cloud_summary(cs, fit, radius, offorigin):
+    """Notebook II's summary of one cloud of z-points, keyed as its metrics are.
+
+    Parameters
+    ----------
+    cs : ComponentStats
+    fit : GaussianFit
+    radius : array, shape (n,)
+        The radii |z| of the z-points.
+    offorigin : array of int
+        Their off-origin components (:func:`offorigin_components`).
+
+    Returns
+    -------
+    dict
+        ``z_radius_mean``, ``z_radius_std``, ``centre_radius``,
+        ``n_offorigin_components``, ``halfwidth_median``, ``hw_over_sigma_median``,
+        ``gaussian_fit_r2_median``, ``gaussian_fit_ks_median`` and
+        ``best_matching_b`` (the b of uniform vectors of the same mean radius).
+    """
+    radius = np.asarray(radius, dtype=np.float64)
+    return {"z_radius_mean": float(radius.mean()), "z_radius_std": float(radius.std()),
+            "centre_radius": float(cs.centre_radius), "n_offorigin_components": len(offorigin),
+            "halfwidth_median": float(np.median(cs.halfwidth)),
+            "hw_over_sigma_median": float(np.median(cs.halfwidth / cs.std)),
+            "gaussian_fit_r2_median": float(np.median(fit.r2)),
+            "gaussian_fit_ks_median": float(np.median(fit.ks)),
+            "best_matching_b": best_matching_b(radius.mean(), len(cs.mean))}
+
+
 def angles_to(x, direction):
     """Angles in degrees between the rows of ``x`` and the vector ``direction``."""
     x = np.atleast_2d(np.asarray(x, dtype=np.float64))

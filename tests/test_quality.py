@@ -81,6 +81,23 @@ def test_bad_parameters_raise_config_error():
         league_module.league_defaults("huge")
 
 
+def test_league_defaults_take_a_notebooks_values_and_refuse_bad_ones():
+    """None keeps the profile's setting; a value replaces it; a typo or a bad value is refused."""
+    smoke = league_module.league_defaults("smoke")
+    kept = league_module.league_defaults("smoke", n_images=None, mixture_components=None)
+    assert kept == smoke
+    mine = league_module.league_defaults("default", n_images=60, n_descriptors=0,
+                                         mixture_components=[3])
+    assert (mine["n_images"], mine["n_descriptors"], mine["mixture_components"]) == (60, 0, [3])
+    assert mine["n_boot"] == league_module.LEAGUE_DEFAULTS["default"]["n_boot"]
+    with pytest.raises(ConfigError, match="unknown league setting"):
+        league_module.league_defaults("smoke", n_image=10)
+    with pytest.raises(ConfigError, match="n_images"):
+        league_module.league_defaults("smoke", n_images=0)
+    with pytest.raises(ConfigError, match="empty"):
+        league_module.league_defaults("smoke", mixture_components=[])
+
+
 def test_weights_come_from_the_installed_wheel(tmp_path, monkeypatch):
     """A file called onet.lz4 in the working folder must not replace the wheel's weights."""
     import mtcnn
