@@ -273,6 +273,43 @@ class League:
         fig.tight_layout()
         return fig
 
+    def plot_feature_spaces(self, size=(11, 4)):
+        """KID-ONet against KID-dlib, as values and as ranks, for the samplers and two calibration rows.
+
+        Returns
+        -------
+        fig : matplotlib Figure
+        summary : str
+            The Spearman rank correlation of the two spaces and the three rows
+            on whose rank they disagree most.
+        """
+        import matplotlib.pyplot as plt
+        from scipy.stats import spearmanr
+
+        t = self.table
+        rows = [k for k in t.index if t.loc[k, "kind"] == "sampler" or k in ("recon", "blurred")]
+        onet, dlib = t.loc[rows, "kid_onet"].astype(float), t.loc[rows, "kid_dlib"].astype(float)
+        if dlib.isna().any():
+            raise ConfigError("this league has no dlib descriptors (n_descriptors = 0); "
+                              "score it with n_descriptors > 0 to compare the two spaces.")
+        rank_onet, rank_dlib = onet.rank(), dlib.rank()
+        fig, axes = plt.subplots(1, 2, figsize=size)
+        axes[0].scatter(onet.clip(lower=1e-5), dlib.clip(lower=1e-5))
+        axes[1].scatter(rank_onet, rank_dlib)
+        for key in rows:
+            axes[0].annotate(key, (max(onet[key], 1e-5), max(dlib[key], 1e-5)), fontsize=7)
+            axes[1].annotate(key, (rank_onet[key], rank_dlib[key]), fontsize=7)
+        axes[0].set(xscale="log", yscale="log", xlabel="KID-ONet", ylabel="KID-dlib",
+                    title="kernel distances in both spaces")
+        axes[1].set(xlabel="rank by KID-ONet", ylabel="rank by KID-dlib", title="ranks (1 = closest)")
+        fig.tight_layout()
+        off = (rank_onet - rank_dlib).abs().sort_values(ascending=False)
+        summary = (f"Spearman rank correlation of the two spaces over {len(rows)} rows: "
+                   f"{spearmanr(onet, dlib).statistic:.2f}; largest disagreements: "
+                   + ", ".join(f"{k} (rank {rank_onet[k]:.0f} vs {rank_dlib[k]:.0f})"
+                               for k in off.index[:3]))
+        return fig, summary
+
     def nearest_training_images(self, run, keys, n=8):
         """Examples of rows above their nearest training faces: (images, titles) for an image grid.
 

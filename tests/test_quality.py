@@ -188,6 +188,9 @@ def test_sampler_league_on_a_stub_run(real_faces):
     assert (t["n_descriptors"] == 12).all()
     assert t.loc["real_vs_real", "kid_dlib"] < t.loc["noise", "kid_dlib"]
     assert t.loc["component_gauss", "kid_dlib"] < t.loc["normal", "kid_dlib"]
+    fig, summary = league.plot_feature_spaces()
+    # four rows: both samplers, the reconstructions and the blurred copies, in both panels
+    assert "over 4 rows" in summary and len(fig.axes[0].collections[0].get_offsets()) == 4
     ratios = league.ratios()
     assert {"ratio_to_recon", "kid_ratio_to_recon", "inf_ratio_to_recon", "copy_ratio",
             "dlib_kid_ratio_to_recon"} <= set(ratios)
