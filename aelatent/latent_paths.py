@@ -18,7 +18,8 @@ the variances sigma_1^2 >= sigma_2^2 along them.
 - :func:`ellipse_path`: the ellipse at ``k`` sigma around the centre (all
   points have 2-d Mahalanobis distance ``k`` in the plane), by growing angle.
 
-:func:`select_planes` picks instructive planes from the statistics.
+:func:`select_planes` picks instructive planes from the statistics;
+:func:`path_table` measures paths and their decoded images.
 """
 
 from __future__ import annotations
@@ -303,3 +304,41 @@ def select_planes(gaussian):
         Plane("most_correlated", a, b,
               f"correlation {corr[a, b]:+.2f}: the strongest linear dependence of any pair"),
     ]
+
+
+def image_change(images):
+    """How much decoded images change along a path: the mean absolute pixel difference of
+    neighbouring images, summed along the path (pixel values in [0, 1])."""
+    images = np.asarray(images, dtype=np.float64)
+    if len(images) < 2:
+        raise ConfigError(f"a path needs at least 2 images to change, got {len(images)}.")
+    return float(np.abs(np.diff(images, axis=0)).mean() * (len(images) - 1))
+
+
+def path_table(gaussian, paths, images):
+    """One row per path: Mahalanobis distance of its first, middle and last point, the share
+    of its points inside the 99 % core, and the change of its decoded images.
+
+    Parameters
+    ----------
+    gaussian : aelatent.stats.LatentGaussian
+        Fitted to the training z-points.
+    paths : dict of key -> PlanePath
+    images : dict of key -> array, shape (n_points, height, width, channels)
+        The decoded points of each path, in path order.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Index: the keys of ``paths``; columns ``path`` (label), ``first``,
+        ``middle``, ``last``, ``inside core`` and ``image change``.
+    """
+    import pandas as pd
+
+    rows = {}
+    for key, path in paths.items():
+        distance = gaussian.mahalanobis(path.points)
+        rows[key] = {"path": path.label, "first": distance[0], "middle": distance[len(path) // 2],
+                     "last": distance[-1], "inside core": gaussian.inside_core(path.points).mean(),
+                     "image change": image_change(images[key])}
+    return pd.DataFrame.from_dict(rows, orient="index")

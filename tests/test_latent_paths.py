@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from aelatent.errors import ConfigError
-from aelatent.latent_paths import ellipse_path, line_path, projected_ellipse, select_planes
+from aelatent.latent_paths import (ellipse_path, image_change, line_path, path_table,
+                                   projected_ellipse, select_planes)
 from aelatent.samplers import ComponentIntervalSampler
 from aelatent.stats import LatentGaussian
 
@@ -131,3 +132,21 @@ def test_conditional_others_follow_the_correlations(gauss):
     assert "conditional" in p.label and "centre" in centre.label
     with pytest.raises(ConfigError, match="others must be"):
         line_path(gauss, 1, 2, others="random")
+
+
+def test_path_table_measures_each_path_and_its_images(gauss):
+    paths = {"line": line_path(gauss, 1, 2, n_points=9, extent=3.0),
+             "conditional": line_path(gauss, 1, 2, n_points=9, extent=3.0, others="conditional")}
+    still = np.zeros((9, 4, 4, 3))
+    ramp = np.linspace(0, 1, 9)[:, None, None, None] * np.ones((9, 4, 4, 3))
+    table = path_table(gauss, paths, {"line": still, "conditional": ramp})
+    assert list(table.index) == ["line", "conditional"]
+    # the middle point is the centre (distance 0); the ends leave it; the conditional path stays nearer
+    assert table.loc["line", "middle"] == pytest.approx(0, abs=1e-3)
+    assert table.loc["line", "last"] > table.loc["conditional", "last"] > 0
+    assert table.loc["conditional", "inside core"] >= table.loc["line", "inside core"]
+    # image change: none for identical images, the full 0 -> 1 ramp for the ramp
+    assert table.loc["line", "image change"] == 0
+    assert table.loc["conditional", "image change"] == pytest.approx(1.0)
+    with pytest.raises(ConfigError, match="at least 2 images"):
+        image_change(still[:1])
