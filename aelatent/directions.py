@@ -411,6 +411,54 @@ def interpolate(z_a, z_b, n_steps=9, method="linear", frame=None):
     return frame.unwhiten(w, WHITEN_FLOOR)
 
 
+def midpoint_distances(z, gaussian, frame, n_pairs=200, seed=0):
+    """Where morphs pass halfway: Mahalanobis distance of the midpoints of random pairs.
+
+    Parameters
+    ----------
+    z : array, shape (n, N)
+        The points to pair, e.g. the validation z-points.
+    gaussian : aelatent.stats.LatentGaussian
+        Fitted to the training z-points.
+    frame : aelatent.pca.PCAAlignment
+        Fitted to the training z-points (for the whitened arc).
+    n_pairs : int
+        Pairs drawn with replacement; pairs of a point with itself are dropped.
+    seed : int
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per pair: ``ends`` (mean distance of the two points), ``straight``
+        (the straight line's midpoint) and ``whitened`` (the whitened arc's).
+    """
+    z = check_points(z)
+    n_pairs = check_int(n_pairs, "n_pairs", what="random pairs")
+    pairs = np.random.default_rng(seed).choice(len(z), size=(n_pairs, 2), replace=True)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    whitened = np.array([interpolate(z[i], z[j], 3, "whitened", frame=frame)[1] for i, j in pairs])
+    return pd.DataFrame({
+        "ends": [gaussian.mahalanobis(z[p]).mean() for p in pairs],
+        "straight": gaussian.mahalanobis(0.5 * (z[pairs[:, 0]] + z[pairs[:, 1]])),
+        "whitened": gaussian.mahalanobis(whitened)})
+
+
+def describe_factor_axes(pcs, n_axes=5):
+    """One line per leading principal axis: the two factors most correlated with it.
+
+    Parameters
+    ----------
+    pcs : pandas.DataFrame
+        From :func:`factor_pc_correlations`.
+    """
+    lines = []
+    for pc in pcs.columns[:n_axes]:
+        top = pcs[pc].abs().sort_values(ascending=False).index
+        lines.append(f"{pc}: mostly {top[0]} (r = {pcs.loc[top[0], pc]:+.2f}), "
+                     f"then {top[1]} ({pcs.loc[top[1], pc]:+.2f})")
+    return "\n".join(lines)
+
+
 def project_to_core(z, gaussian, radius=None):
     """Pull points outside a Mahalanobis ball back onto its surface (along the ray from the mean).
 

@@ -688,6 +688,57 @@ def mahalanobis_profiles(profiles, core_radius, x=None, band=None, ax=None, xlab
     return ax
 
 
+def morph_distances(profiles, midpoints, band, core_radius, n_morph):
+    """Notebook XIII's morph figure: the Mahalanobis profiles of two morphs (left) and, over
+    random pairs, the distance of each path's midpoint against that of its ends (right).
+
+    Parameters
+    ----------
+    profiles : dict of label -> array of distances
+        E.g. ``{"straight line": ..., "whitened arc": ...}``, ``n_morph`` points each.
+    midpoints : pandas.DataFrame
+        From :func:`aelatent.directions.midpoint_distances`.
+    band : (low, high)
+        The 1 % and 99 % quantiles of the training z-points' distances.
+    """
+    fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
+    mahalanobis_profiles(profiles, core_radius, x=np.linspace(0, 1, n_morph), band=band,
+                         ax=axes[0], xlabel="t", title="Mahalanobis profile of the two morphs")
+    for column, label in (("straight", "straight line"), ("whitened", "whitened arc")):
+        axes[1].scatter(midpoints["ends"], midpoints[column], s=12, label=label)
+    low = midpoints["ends"].min()
+    axes[1].axline((low, low), slope=1, color="k", lw=0.8, ls=":")
+    axes[1].axhspan(*band, color="C2", alpha=0.12)
+    axes[1].set(xlabel="mean Mahalanobis distance of the two ends",
+                ylabel="Mahalanobis distance of the midpoint")
+    axes[1].legend(fontsize=7)
+    return fig
+
+
+def factor_regression(r2, pcs):
+    """Notebook XIII's factor figure: validation R² of each known factor (bars, blue above 0.5)
+    and its correlation with the leading principal axes (heatmap)."""
+    fig, axes = plt.subplots(1, 2, figsize=(13, 5.2), gridspec_kw={"width_ratios": [1, 1.6]})
+    r2.plot.barh(ax=axes[0], color=np.where(r2 > 0.5, "C0", "0.6"))
+    axes[0].set_xlabel("R² on validation z-points")
+    axes[0].set_title("Linear regression of each true factor on z", fontsize=10)
+    sns.heatmap(pcs.loc[r2.index[::-1]], annot=True, fmt=".1f", cmap="vlag", vmin=-1, vmax=1,
+                ax=axes[1], annot_kws={"size": 6})
+    axes[1].set_title("Correlation of factors with the leading principal axes", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def direction_bars(summary, ax=None):
+    """Bars of ``separation`` and ``relative_norm`` per attribute direction
+    (:attr:`aelatent.directions.AttributeDirections.summary_`), in the table's order from the top."""
+    ax = summary[::-1][["separation", "relative_norm"]].plot.barh(
+        figsize=(6.5, 0.2 * len(summary) + 1.2), width=0.8, ax=ax)
+    ax.set_title("Attribute directions: separation and length relative to the cloud", fontsize=10)
+    ax.tick_params(axis="y", labelsize=7)
+    return ax
+
+
 def likelihood_curve(selection, ax=None, title=None):
     """Held-out log-likelihood per dimension over the number of mixture components.
 
