@@ -138,6 +138,27 @@ def test_linear_path_sags_whitened_path_keeps_the_shell():
         directions.interpolate(a, b, 5, "spline")
 
 
+def test_midpoints_of_random_pairs_sag_on_the_line_and_not_on_the_arc():
+    z = correlated_cloud(5000, seed=7)
+    gaussian, frame = LatentGaussian().fit(z), PCAAlignment().fit(z)
+    mids = directions.midpoint_distances(z[:300], gaussian, frame, n_pairs=120, seed=0)
+    assert list(mids.columns) == ["ends", "straight", "whitened"] and 100 < len(mids) <= 120
+    ratio = mids[["straight", "whitened"]].div(mids["ends"], axis=0).mean()
+    # in N = 16 two independent points' midpoint sits near 1/sqrt(2) of their distance;
+    # the arc interpolates the length, so its midpoint is as far out as the ends
+    assert 0.6 < ratio["straight"] < 0.85 and ratio["whitened"] == pytest.approx(1.0, abs=0.02)
+    again = directions.midpoint_distances(z[:300], gaussian, frame, n_pairs=120, seed=0)
+    pd.testing.assert_frame_equal(mids, again)
+
+
+def test_factor_axes_are_described_by_their_strongest_factors():
+    pcs = pd.DataFrame({"PC1": [0.9, -0.2, 0.1], "PC2": [0.1, 0.3, -0.8]},
+                       index=["skin", "hair", "glasses"])
+    lines = directions.describe_factor_axes(pcs, n_axes=2).splitlines()
+    assert lines == ["PC1: mostly skin (r = +0.90), then hair (-0.20)",
+                     "PC2: mostly glasses (r = -0.80), then hair (+0.30)"]
+
+
 def test_project_to_core_pulls_outside_points_onto_the_ball():
     z = correlated_cloud(5000, seed=7)
     gaussian = LatentGaussian().fit(z)
