@@ -100,6 +100,10 @@ class NotebookRun:
         """Write the notebook's named numbers to ``runs/<run>/metrics/<stem>.json``."""
         return self.run.write_metrics(self.stem, metrics)
 
+    def write_table(self, name, table):
+        """Write a table of the notebook to ``runs/<run>/metrics/<stem>_<name>.csv``."""
+        return self.run.write_table(self.stem, name, table)
+
     def describe(self):
         """The first output of the notebook: which run, why, and when it was trained."""
         opened = "run" in self.__dict__

@@ -5,9 +5,12 @@
 into one HTML page each, with nbconvert's JupyterLab template stripped of
 everything it would fetch from the network (see
 ``aelatent/report_templates/offline``), and writes an index page: the run's
-configuration and machine, a table of the notebooks (status, time, headline
-numbers, link) and the sampler league of notebook XII. Every page opens from
-the file system in a browser, with no server and no external request.
+configuration and machine, a table of the notebooks (a thumbnail of each one's
+key figure, status, time, the headline numbers it declares in its metadata,
+link) and the sampler league of notebook XII -- its figure above the table it
+wrote to ``metrics/12_sampler_comparison_league.csv``. Numbers have three
+significant digits. Every page opens from the file system in a browser, with
+no server and no external request.
 """
 
 from __future__ import annotations
@@ -16,37 +19,31 @@ import datetime
 import html
 from pathlib import Path
 
+import numpy as np
+
 from .errors import ConfigError
 from .locations import runs_dir
 from .storage import atomic_path, read_json
 
-#: A few numbers per notebook for the index page (those a run has are shown).
-HEADLINES = {
-    "01": ["val_recon_mse", "final_val_loss", "n_train_images"],
-    "02": ["centre_radius", "z_radius_mean", "n_offorigin_components", "best_matching_b"],
-    "03": ["corr_abs_mean_offdiag", "corr_abs_mean_offdiag_shuffled", "n_pairs_abs_corr_gt_0.5"],
-    "04": ["origin_mahalanobis", "celeba_mahalanobis_median", "celeba_fraction_farther_than_origin"],
-    "05": ["mahalanobis_median_b1.5", "inside_core_fraction_b1.5", "face_rate_b1.5"],
-    "06": ["path1_inside_core_fraction", "path6_inside_core_fraction", "core_radius"],
-    "07": ["fact_at_core_radius", "inside_core_fraction_fact0.5", "face_rate_fact0.5"],
-    "08": ["mahalanobis_vs_chi2_ks", "frac_within_chi2_q99", "mvn_inside_core_fraction"],
-    "09": ["n_components_90pct", "n_components_99pct", "first_axis_variance_ratio"],
-    "10": ["aligned_inside_core_fraction", "component_inside_core_fraction"],
-    "11": ["nn_distance_median_artificial", "nn_distance_median_celeba",
-           "knn_corrected_inside_core_fraction"],
-    "12": ["recon_frechet_onet", "gmm10_frechet_onet", "normal_frechet_onet"],
-    "13": ["morph_linear_mid_ratio", "morph_whitened_mid_ratio", "n_attributes"],
-    "14": ["trailing_explained", "gap_baseline_kid_ratio", "gap_chosen_kid_ratio"],
-    "15": ["vae_normal_face_rate", "ae_normal_face_rate", "vae_origin_inside_core",
-           "ae_best_ratio_ae_recon", "vae_best_ratio_ae_recon", "rae_best_ratio_ae_recon"],
-}
+#: Where a notebook declares its headline numbers for the index page: ``metadata.aelatent.headlines``
+#: (a list of metric keys; those a run has are shown).
+HEADLINE_METADATA = ("aelatent", "headlines")
+
+#: Cell tag of the figure a notebook's row shows as its thumbnail (default: its first figure).
+KEY_FIGURE_TAG = "key-figure"
+
+#: Width in pixels of the thumbnails on the index page.
+THUMBNAIL_WIDTH = 240
 
 #: Columns of the league table on the index page.
 LEAGUE_COLUMNS = ["face_rate", "kid_onet", "frechet_onet", "frechet_onet_inf", "precision", "recall",
                   "mahalanobis_median", "core_fraction", "log_likelihood", "nn_train_reencoded"]
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; color: #222; }
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em;
+       color: #222; }
+.wide { overflow-x: auto; max-width: 100%; }
+img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
@@ -75,21 +72,69 @@ def notebook_page(notebook_path, page_path):
 
 
 def _number(value):
+    """Three significant digits; scientific notation below 0.001 and from 100,000 on."""
     if isinstance(value, int):
         return f"{value:,}"
-    return f"{value:.4g}"
+    value = float(value)
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e5:
+        exponent = int(np.floor(np.log10(abs(value))))
+        rounded = round(value, 2 - exponent)
+        exponent += abs(rounded) >= 10 ** (exponent + 1)      # 99.96 rounds up to 100
+        return f"{rounded:,.{max(0, 2 - exponent)}f}"
+    mantissa, exponent = f"{value:.2e}".split("e")
+    return f"{mantissa}×10<sup>{int(exponent)}</sup>"
 
 
-def _notebook_row(stem, nb, metrics, page):
+def headlines(nb):
+    """The metric keys a notebook declares for the index page (see :data:`HEADLINE_METADATA`)."""
+    section, key = HEADLINE_METADATA
+    return list(nb.metadata.get(section, {}).get(key, []))
+
+
+def key_figure(nb):
+    """The PNG bytes of a notebook's key figure: the output of the cell tagged
+    :data:`KEY_FIGURE_TAG`, else its first figure; ``None`` when it has none."""
+    import base64
+
+    cells = [c for c in nb.cells if c.cell_type == "code"]
+    tagged = [c for c in cells if KEY_FIGURE_TAG in c.metadata.get("tags", [])]
+    for cell in tagged + cells:
+        for output in cell.get("outputs", []):
+            png = output.get("data", {}).get("image/png")
+            if png:
+                return base64.b64decode(png)
+    return None
+
+
+def _thumbnail(png, path, width=THUMBNAIL_WIDTH):
+    """Write ``png`` scaled to ``width`` pixels (never enlarged) to ``path``."""
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(png))
+    if image.width > width:
+        image = image.resize((width, max(1, round(image.height * width / image.width))),
+                             Image.LANCZOS)
+    with atomic_path(path) as tmp:
+        image.save(tmp, format="PNG")
+
+
+def _notebook_row(stem, nb, metrics, page, figure):
     meta = nb.metadata.get("papermill", {})
     failed = bool(meta.get("exception"))
     status = '<span class="failed">failed</span>' if failed else "ok"
     duration = meta.get("duration")
     title = next((c.source.splitlines()[0].lstrip("# ") for c in nb.cells
                   if c.cell_type == "markdown" and c.source.strip()), stem)
-    shown = [k for k in HEADLINES.get(stem[:2], []) if k in metrics]
+    shown = [k for k in headlines(nb) if k in metrics]
     numbers = "<br>".join(f"{html.escape(k)} = {_number(metrics[k])}" for k in shown)
-    return (f"<tr><td><a href=\"{html.escape(page.name)}\">{html.escape(title)}</a></td>"
+    link = html.escape(page.name)
+    thumbnail = (f'<a href="{link}"><img src="figures/{html.escape(figure.name)}" '
+                 f'alt="key figure of {html.escape(stem)}"></a>' if figure else "")
+    return (f"<tr><td>{thumbnail}</td><td><a href=\"{link}\">{html.escape(title)}</a></td>"
             f"<td>{status}</td>"
             f"<td class=\"num\">{'–' if duration is None else f'{duration:.0f} s'}</td>"
             f"<td>{numbers}</td></tr>")
@@ -103,20 +148,27 @@ def _training_lines(nb):
             if line.startswith(("expected training time", "  that is long"))]
 
 
-def _league_table(metrics):
-    """Rows of the league from notebook XII's metrics (keys ``<row>_<column>``)."""
-    rows = sorted({k[:-len("_frechet_onet")] for k in metrics if k.endswith("_frechet_onet")},
-                  key=lambda r: metrics.get(f"{r}_kid_onet", metrics[f"{r}_frechet_onet"]))
-    if not rows:
+def _league_section(table_path, figure):
+    """The league of notebook XII: its figure above its table (``metrics/12_..._league.csv``)."""
+    import pandas as pd
+
+    if not table_path.exists():
         return ""
-    head = "".join(f"<th>{c}</th>" for c in ["set or sampler"] + LEAGUE_COLUMNS)
+    table = pd.read_csv(table_path, index_col=0)
+    columns = [c for c in LEAGUE_COLUMNS if c in table.columns]
+    table = table.sort_values("kid_onet" if "kid_onet" in table.columns else columns[0])
+    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["set or sampler"] + columns)
     body = "".join(
-        "<tr><td>" + html.escape(r) + "</td>" + "".join(
-            f"<td class=\"num\">{_number(metrics[f'{r}_{c}'])}</td>" if f"{r}_{c}" in metrics
-            else "<td></td>" for c in LEAGUE_COLUMNS) + "</tr>" for r in rows)
-    return (f"<h2>Sampler league (notebook XII)</h2><p>Sorted by the kernel distance KID-ONet to "
-            f"held-out real images (smaller is better); {metrics.get('n_compared', '?')} images per row."
-            f"</p><table><tr>{head}</tr>{body}</table>")
+        "<tr><td>" + html.escape(str(row)) + "</td>" + "".join(
+            "<td></td>" if pd.isna(table.loc[row, c])
+            else f"<td class=\"num\">{_number(table.loc[row, c])}</td>" for c in columns) + "</tr>"
+        for row in table.index)
+    picture = (f'<p><img src="figures/{html.escape(figure.name)}" alt="the sampler league"></p>'
+               if figure else "")
+    n_compared = int(table["n_compared"].min()) if "n_compared" in table else "?"
+    return (f"<h2>Sampler league (notebook XII)</h2>{picture}<p>Sorted by the kernel distance "
+            f"KID-ONet to held-out real images (smaller is better); {n_compared} images per row.</p>"
+            f'<div class="wide"><table><tr>{head}</tr>{body}</table></div>')
 
 
 def write_report(run_folder, log=print):
@@ -145,15 +197,23 @@ def write_report(run_folder, log=print):
                           "first (make run) or name another run.")
     out = run_folder / "report"
     out.mkdir(exist_ok=True)
+    figures = out / "figures"
     rows, league, training = [], "", []
     for book in books:
         page = out / f"{book.stem}.html"
         nb = notebook_page(book, page)
         metrics_path = run_folder / "metrics" / f"{book.stem}.json"
         metrics = read_json(metrics_path) if metrics_path.exists() else {}
-        rows.append(_notebook_row(book.stem, nb, metrics, page))
+        png, figure = key_figure(nb), figures / f"{book.stem}.png"
+        if png:
+            _thumbnail(png, figure)
+        rows.append(_notebook_row(book.stem, nb, metrics, page, figure if png else None))
         if book.stem.startswith("12"):
-            league = _league_table(metrics)
+            full = figures / f"{book.stem}_full.png"
+            if png:
+                _thumbnail(png, full, width=1400)
+            league = _league_section(run_folder / "metrics" / f"{book.stem}_league.csv",
+                                     full if png else None)
         if book.stem.startswith("01"):
             training = _training_lines(nb)
     config = read_json(run_folder / "config.json") if (run_folder / "config.json").exists() else {}
@@ -168,11 +228,12 @@ def write_report(run_folder, log=print):
 figures; times are papermill's wall time per notebook.</p>
 {"".join(f"<p>{html.escape(line)}</p>" for line in training)}
 <h2>Notebooks</h2>
-<table><tr><th>notebook</th><th>status</th><th>time</th><th>headline numbers</th></tr>
-{''.join(rows)}</table>
+<div class="wide"><table><tr><th>key figure</th><th>notebook</th><th>status</th><th>time</th>
+<th>headline numbers</th></tr>
+{''.join(rows)}</table></div>
 {league}
 <h2>Configuration</h2>
-<table>{config_rows}</table>
+<div class="wide"><table>{config_rows}</table></div>
 </body></html>
 """
     index_path = out / "index.html"

@@ -30,8 +30,8 @@ from .config import MODEL_OPTIONS, RunConfig, model_label
 from .errors import ConfigError, DataError
 from .locations import current_run_file, runs_dir
 from .run_request import RunRequest
-from .storage import (folder_lock, load_array, read_json, remove_stale_temporaries, save_array,
-                      write_json)
+from .storage import (atomic_path, folder_lock, load_array, read_json, remove_stale_temporaries,
+                      save_array, write_json)
 
 
 class Run:
@@ -163,6 +163,16 @@ class Run:
 
     def read_metrics(self, notebook):
         return read_json(self.path / "metrics" / f"{Path(notebook).stem}.json")
+
+    def write_table(self, notebook, name, table):
+        """Write a notebook's table (a pandas DataFrame) to ``metrics/<notebook>_<name>.csv``,
+        atomically; the report reads it from there (e.g. notebook XII's league)."""
+        if not name.isidentifier():
+            raise ConfigError(f"table name {name!r} must be a plain word such as 'league'.")
+        path = self.path / "metrics" / f"{Path(notebook).stem}_{name}.csv"
+        with atomic_path(path) as tmp:
+            table.to_csv(tmp)
+        return path
 
 
 def ensure_run(request="smoke", data_dir="", run_name="", seed=0, verbose=2, **overrides):

@@ -297,6 +297,10 @@ def test_report_of_the_executed_series_opens_offline(series_run):
     assert len(pages) == n_notebooks and all((index.parent / p).is_file() for p in pages)
     assert "Sampler league" in text and "gmm10" in text and "AVX-512" in text
     assert text.count(">ok</td>") == n_notebooks
+    # every notebook's row shows its key figure; the league comes from the table XII wrote
+    assert text.count('alt="key figure of') == n_notebooks
+    assert (series_run / "metrics" / "12_sampler_comparison_league.csv").is_file()
+    assert 'alt="the sampler league"' in text
     for page in [index] + [index.parent / p for p in pages]:
         html = page.read_text()
         external = re.findall(r'(?:src|href)=["\']https?://|import[^;\n]*["\']https?://', html)
