@@ -47,7 +47,7 @@ img { max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.6em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .failed { color: #b00020; font-weight: bold; }
 code { background: #f6f6f6; padding: 0 0.2em; }
 """
@@ -76,8 +76,8 @@ def _number(value):
     if isinstance(value, int):
         return f"{value:,}"
     value = float(value)
-    if value == 0:
-        return "0"
+    if value == 0 or not np.isfinite(value):
+        return {0: "0", np.inf: "∞", -np.inf: "−∞"}.get(value, "–")
     if 1e-3 <= abs(value) < 1e5:
         exponent = int(np.floor(np.log10(abs(value))))
         rounded = round(value, 2 - exponent)

@@ -66,10 +66,11 @@ def test_index_shows_key_figures_declared_numbers_and_the_league_csv(tmp_path):
 
 
 def test_numbers_have_three_significant_digits():
-    values = (0.0005158, 5.32e-05, 1234.5678, 0.0, 2700, 123456.0, 0.5, 99.96, -0.0123456)
+    values = (0.0005158, 5.32e-05, 1234.5678, 0.0, 2700, 123456.0, 0.5, 99.96, -0.0123456,
+              float("inf"), float("nan"))
     assert [_number(v) for v in values] == [
         "5.16×10<sup>-4</sup>", "5.32×10<sup>-5</sup>", "1,230", "0", "2,700",
-        "1.23×10<sup>5</sup>", "0.500", "100", "-0.0123"]
+        "1.23×10<sup>5</sup>", "0.500", "100", "-0.0123", "∞", "–"]
 
 
 def test_a_notebook_without_figures_has_no_key_figure():
