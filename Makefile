@@ -12,7 +12,7 @@ SEED ?= 0
 MODEL ?= ae
 SECOND_CASE ?= 1
 
-.PHONY: setup browser lock run report test regress regress-update bench clean
+.PHONY: setup browser lock run report test regress regress-update bench figures clean
 
 $(BIN)/.installed: requirements-lock.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,9 @@ bench: setup  ## print the performance figures (benchmarks/README.md); about 30 
 		TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_$$b.py || exit 1; done
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_series.py $(BENCH_SERIES)
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_schedule.py
+
+figures: setup  ## redraw the README's pictures (docs/figures/) from the default run on the synthetic faces
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python docs/make_figures.py
 
 clean:  ## remove runs, caches and the virtual environment
 	rm -rf runs cache $(VENV)

@@ -52,12 +52,12 @@ def main(argv=None):
                             seed=args.seed, n_boot=20, n_descriptors=0, n_examples=8)
     args.out.mkdir(parents=True, exist_ok=True)
     rows = ["recon", *KEY_SAMPLERS]
-    labels = {"recon": "reconstructions", "normal": "N(0, I)",
-              "component_fact0.5": "intervals (VII)", "mvn": "N(mu, Sigma)", "gmm10": "mixture of 10"}
-    fig = plots.compare_rows([league.examples[key] for key in rows], [labels[k] for k in rows],
-                             size=0.9)
-    fig.savefig(args.out / "samplers.png", dpi=72)
-    league.plot(size=(10, 3)).savefig(args.out / "league.png", dpi=60)
+    labels = {"recon": "recon-\nstructions", "normal": "N(0, I)", "component_fact0.5": "VII\nintervals",
+              "mvn": "N(μ, Σ)", "gmm10": "mixture\nof 10"}
+    fig = plots.compare_rows([league.examples[key][:6] for key in rows], [labels[k] for k in rows],
+                             size=1.0)
+    fig.savefig(args.out / "samplers.png", dpi=64)
+    league.plot(size=(10, 3)).savefig(args.out / "league.png", dpi=72)
     print(f"wrote {args.out / 'samplers.png'} and {args.out / 'league.png'} from run {run.name} "
           f"in {time.perf_counter() - start:.0f} s on {describe_machine()}")
     print(league.ratios().round(2).to_string())

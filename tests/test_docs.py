@@ -39,3 +39,15 @@ def test_the_readme_reads_in_five_minutes_and_names_every_doc():
     assert len(text.splitlines()) < 200
     for doc in sorted((ROOT / "docs").glob("*.md")):
         assert f"docs/{doc.name}" in text, f"README does not link {doc.name}"
+
+
+def test_the_readme_shows_figures_of_synthetic_runs_only_and_small():
+    text = (ROOT / "README.md").read_text()
+    images = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", text)
+    assert images, "the README shows no figure"
+    committed = sorted((ROOT / "docs" / "figures").glob("*"))
+    for path in committed:
+        # drawn by docs/make_figures.py from a synthetic run; never CelebA (it may not be shared)
+        assert path.suffix == ".png" and path.stat().st_size < 200_000, path.name
+        assert f"docs/figures/{path.name}" in text, f"{path.name} is committed but not shown"
+    assert {f"docs/figures/{p.name}" for p in committed} >= set(images)
