@@ -27,6 +27,7 @@ import numpy as np
 
 from .distances import kernel_distance
 from .errors import ConfigError
+from .progress import stage_line
 from .validation import check_int, check_real
 
 #: A sampler counts as not copying when its copy ratio is at least this (notebook XII).
@@ -222,8 +223,9 @@ def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say
                 scores = reference.score(sampler.sample(reference.n_compared, random_state=seed))
                 rows.append({"sampler": key, "knob": knob, "value": float(value), **scores})
                 if say:
-                    say(f"{key:>18} {knob} = {value:<5g}: KID-ONet {scores['kid_ratio']:.2f} x "
-                        f"reconstructions, copy ratio {scores['copy_ratio']:.2f}")
+                    say(stage_line(f"{key} {knob} = {value:<5g}: KID-ONet "
+                                   f"{scores['kid_ratio']:.2f} x reconstructions, copy ratio "
+                                   f"{scores['copy_ratio']:.2f}"))
         finally:
             sampler.set_params(**{knob: original})
     table = pd.DataFrame(rows)

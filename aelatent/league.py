@@ -18,6 +18,7 @@ import numpy as np
 from .errors import ConfigError
 from .league_scoring import (LeagueScorer, QualityReference, calibration_sets,  # noqa: F401
                              split_validation)
+from .progress import stage_line
 from .validation import check_int
 
 #: By profile: images generated per sampler, bootstrap resamples per distance interval, images per
@@ -413,6 +414,8 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         scorer.add(key, "calibration", images, z)
     samplers = {}
     for key in keys:
+        if progress and key not in (fitted or {}):
+            print(stage_line(f"fitting {key} ..."))
         with stage("fit samplers"):
             sampler = (fitted or {}).get(key) or make_sampler(key).fit(run.z_train)
         samplers[key] = sampler

@@ -6,6 +6,10 @@ is a tqdm bar (``tqdm.auto``). While the series runs under papermill
 kernels), a bar's widget would be stored in the executed notebook at 0 %, so
 there it prints one line when the loop is done instead: what was done, how
 many steps, how long it took.
+
+:func:`stage_line` marks a line a long stage prints (``» fitting gmm100 ...``):
+``make run`` passes such lines on to its terminal, so that no notebook is silent
+for minutes while it fits or scores.
 """
 
 from __future__ import annotations
@@ -15,6 +19,14 @@ import time
 
 #: Environment variable: ``log`` prints one line per finished loop instead of a live bar.
 MODE_VARIABLE = "AELATENT_PROGRESS"
+
+#: The mark of a stage line (:func:`stage_line`), which the runner passes on to the terminal.
+STAGE_PREFIX = "» "
+
+
+def stage_line(text):
+    """``text`` marked as a stage line: what a long stage is doing, for ``make run``'s terminal."""
+    return STAGE_PREFIX + text
 
 
 def progress_bar(iterable, enabled=True, desc="", total=None):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from .data import open_celeba
 from .errors import AelatentError
 from .locations import notebooks_dir, runs_dir
 from .machine import describe_machine, environment_variables
-from .progress import MODE_VARIABLE
+from .progress import MODE_VARIABLE, STAGE_PREFIX
 from .runs import record_current_run
 from .storage import folder_lock
 
@@ -49,8 +51,9 @@ class TrainingLines:
     Keras's epoch lines (``Epoch 3/20`` and ``43/43 - 35s - ... - loss: ... - val_loss: ...``)
     become one line per epoch; the finished-loop lines of
     :func:`aelatent.progress.progress_bar`, the training estimate of
-    :func:`aelatent.runs.announce_training` and the league's line per scored row
-    (notebook XII's minutes are not silent) pass as they are. Everything else stays in
+    :func:`aelatent.runs.announce_training`, the league's line per scored row and
+    every stage line (:func:`aelatent.progress.stage_line`: fitting a mixture or a
+    sampler, a point of the frontier) pass as they are, so no notebook is silent for minutes. Everything else stays in
     the executed notebook only.
     """
 
@@ -61,10 +64,43 @@ class TrainingLines:
     ANNOUNCED = ("expected training time:", "that is long for a CPU")
     LEAGUE_ROW = re.compile(r"^\S+: face rate [\d.]+, ")     # a row of the league scored (XII)
 
-    def __init__(self, say):
-        self.say = say
+    #: Seconds without a line passed on after which :meth:`heartbeat` says the notebook still works.
+    QUIET_AFTER = 50.0
+
+    def __init__(self, say, quiet_after=None):
+        self._say_line = say
         self.pending = ""
         self.epoch = None
+        self.quiet_after = self.QUIET_AFTER if quiet_after is None else quiet_after
+        self.last_said, self.last_line = time.monotonic(), ""
+        self._lock = threading.Lock()
+
+    def say(self, line):
+        """Pass ``line`` on (one at a time: the heartbeat speaks from its own thread)."""
+        with self._lock:
+            self._say_line(line)
+            self.last_said = time.monotonic()
+
+    @contextlib.contextmanager
+    def heartbeat(self):
+        """While the block runs, say after every ``quiet_after`` seconds without a line that the
+        notebook is still working, and what it said last: no long cell leaves the terminal silent."""
+        stop, started = threading.Event(), time.monotonic()
+
+        def beat():
+            while not stop.wait(1.0):
+                if time.monotonic() - self.last_said >= self.quiet_after:
+                    last = f" (last: {self.last_line})" if self.last_line else ""
+                    self.say(f"    ... still working, {time.monotonic() - started:.0f} s into "
+                             f"the notebook{last}")
+
+        thread = threading.Thread(target=beat, name="heartbeat", daemon=True)
+        thread.start()
+        try:
+            yield self
+        finally:
+            stop.set()
+            thread.join()
 
     def write(self, text):
         self.pending += text
@@ -85,11 +121,13 @@ class TrainingLines:
             seconds, loss = steps.groups()
             val_loss = self.VAL_LOSS.search(line)
             val_loss = val_loss and val_loss.group(1)
+            self.last_line = f"epoch {self.epoch[0]}/{self.epoch[1]}"
             self.say(f"    epoch {self.epoch[0]}/{self.epoch[1]}: {seconds}, loss {loss}"
                      + (f", val_loss {val_loss}" if val_loss else ""))
             self.epoch = None
         elif self.FINISHED.search(line) or line.startswith(self.ANNOUNCED) \
-                or self.LEAGUE_ROW.match(line):
+                or self.LEAGUE_ROW.match(line) or line.startswith(STAGE_PREFIX):
+            self.last_line = line
             self.say(f"    {line}")
 
 
@@ -132,13 +170,16 @@ def _execute(book, out, parameters, progress):
     kwargs = dict(parameters=parameters, cwd=str(book.parent), kernel_name="python3",
                   extra_arguments=[QUIET_KERNEL], progress_bar=False,
                   kernel_manager_class=quiet_kernel_manager(kernel_log(out)))
+    heartbeat = contextlib.nullcontext()
     if progress:
         from tqdm.auto import tqdm
         kwargs["stdout_file"] = TrainingLines(tqdm.write)
+        heartbeat = kwargs["stdout_file"].heartbeat()
         if sys.stderr.isatty():             # a bar over the cells where someone watches
             kwargs["progress_bar"] = {"desc": f"  {book.stem[:2]} cells", "leave": False}
     try:
-        pm.execute_notebook(str(book), str(out), **kwargs)
+        with heartbeat:
+            pm.execute_notebook(str(book), str(out), **kwargs)
     except pm.PapermillExecutionError as exc:
         raise NotebookFailed(
             f"{book.name} failed in cell {exc.exec_count}: {exc.ename}: {exc.evalue}\n"

@@ -8,6 +8,7 @@ import pytest
 
 from aelatent import runner
 from aelatent.errors import DataError
+from aelatent.progress import stage_line
 from aelatent.run_request import RunRequest
 from aelatent.runs import runs_dir
 
@@ -58,13 +59,31 @@ def test_training_lines_pass_epochs_and_finished_loops_only():
                   "43/43 - 7s - 1s/step - kl: 52.1 - loss: 151.2 - mse: 0.0081 - val_kl: 51.0 - "
                   "val_loss: 149.8 - val_mse: 0.0080\n",
                   "               gmm10: face rate 0.615, Frechet-ONet 1.2 [1.1, 1.3], KID-ONet 0.0021\n"
-                  "fitted 3 mixtures\n"):
+                  "fitted 3 mixtures\n", stage_line("fitting gmm100 ...") + "\n"):
         sink.write(chunk)
     assert said == ["    epoch 1/2: 6s, loss 0.0739, val_loss 0.0590",
                     "    epoch 2/2: 5s, loss 0.0436",
                     "    encoding z_train.npy: 6 steps in 1.3 s",
                     "    epoch 3/3: 7s, loss 151.2, val_loss 149.8",
-                    "    gmm10: face rate 0.615, Frechet-ONet 1.2 [1.1, 1.3], KID-ONet 0.0021"]
+                    "    gmm10: face rate 0.615, Frechet-ONet 1.2 [1.1, 1.3], KID-ONet 0.0021",
+                    "    » fitting gmm100 ..."]
+
+
+def test_a_quiet_notebook_gets_a_heartbeat_line_naming_its_last_stage():
+    import time
+
+    said = []
+    sink = runner.TrainingLines(said.append, quiet_after=1.0)
+    with sink.heartbeat():
+        sink.write(stage_line("fitting gmm100 ...") + "\n")
+        time.sleep(2.6)
+    assert said[0] == "    » fitting gmm100 ..."
+    beats = said[1:]
+    assert beats and all(b.startswith("    ... still working") for b in beats)
+    assert "(last: » fitting gmm100 ...)" in beats[0]
+    said.clear()
+    time.sleep(1.5)                   # the heartbeat ends with its block
+    assert said == []
 
 
 def test_the_kernel_is_asked_to_keep_its_transport_warning_quiet(monkeypatch):

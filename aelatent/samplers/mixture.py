@@ -20,6 +20,7 @@ from sklearn.exceptions import ConvergenceWarning
 
 from ..errors import ConfigError
 from ..pca import PCAAlignment
+from ..progress import stage_line
 from ..stats import check_points
 from ..validation import check_fitted, check_int, check_option, check_real
 from .base import DensityMixin, LatentSampler
@@ -342,6 +343,8 @@ def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
     for key, k, kind, sampler in candidates:
         if 2 * k > min(len(z_train), max_fit_points):
             continue
+        if say:
+            say(stage_line(f"fitting {key} ({kind} covariance, {k} components) ..."))
         start = time.perf_counter()
         sampler.fit(z_train)
         seconds = time.perf_counter() - start
@@ -355,8 +358,8 @@ def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
                      and not sampler.bayesian else np.nan,
                      "seconds": seconds}
         if say:
-            say(f"{key:>16}: held-out log-likelihood {rows[key]['held_out_ll']:+.3f} nats/dim "
-                f"(fitted points {rows[key]['train_ll']:+.3f}), {seconds:.1f} s")
+            say(stage_line(f"{key}: held-out log-likelihood {rows[key]['held_out_ll']:+.3f} "
+                           f"nats/dim (fitted points {rows[key]['train_ll']:+.3f}), {seconds:.1f} s"))
     table = pd.DataFrame.from_dict(rows, orient="index").sort_values("held_out_ll", ascending=False)
     return MixtureSelection(table, fitted_samplers)
 
