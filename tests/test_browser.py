@@ -62,9 +62,14 @@ def _free_port():
 
 
 def _wait_for(condition, timeout, what):
+    from selenium.common.exceptions import StaleElementReferenceException
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        value = condition()
+        try:
+            value = condition()
+        except StaleElementReferenceException:      # re-rendered while read: look again
+            value = None
         if value:
             return value
         time.sleep(0.25)
@@ -75,35 +80,46 @@ def _prompt(browser):
     """The code cell's input prompt: '[ ]:' before it runs, '[*]:' while, '[1]:' after."""
     from selenium.webdriver.common.by import By
 
-    prompts = browser.find_elements(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputPrompt")
-    return prompts[0].text.strip() if prompts else ""
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        prompts = browser.find_elements(By.CSS_SELECTOR, ".jp-CodeCell .jp-InputPrompt")
+        return prompts[0].text.strip() if prompts else ""
+    except WebDriverException:              # re-rendered while read
+        return ""
 
 
-def _run_all_cells(browser, attempts=3):
+def _run_all_cells(browser, attempts=5):
     """Run > Run All Cells, as a reader does, until the cell's prompt shows it was queued.
 
     JupyterLab enables the menu entry only once the notebook panel has the focus and
-    its kernel session is connected; on a loaded machine a first click can land before
-    that and do nothing, so the click is repeated (a cell runs once: its prompt leaves
-    '[ ]:' for '[*]:' or '[1]:').
+    its kernel session is connected, and it re-renders the panel meanwhile; on a loaded
+    machine a first click can land before that and do nothing, or on an element that is
+    gone. So each try starts afresh and is repeated until the prompt leaves '[ ]:' for
+    '[*]:' or '[1]:' (a cell runs once).
     """
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
 
     find = browser.find_elements
     for _ in range(attempts):
-        _wait_for(lambda: find(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), 30, "the cell")
-        find(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[0].click()     # focus the notebook
-        menu = _wait_for(lambda: [m for m in find(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
-                                  if m.text == "Run"], 30, "the Run menu")
-        menu[0].click()
-        entry = _wait_for(lambda: find(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
-                          10, "Run All Cells")[0]
-        if "lm-mod-disabled" in (entry.get_attribute("class") or ""):
-            browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+        try:
+            _wait_for(lambda: find(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell"), 30, "the cell")
+            find(By.CSS_SELECTOR, ".jp-Notebook .jp-Cell")[0].click()     # focus the notebook
+            menu = _wait_for(lambda: [m for m in find(By.CSS_SELECTOR, ".lm-MenuBar-itemLabel")
+                                      if m.text == "Run"], 30, "the Run menu")
+            menu[0].click()
+            entry = _wait_for(lambda: find(By.CSS_SELECTOR, "li[data-command='runmenu:run-all']"),
+                              10, "Run All Cells")[0]
+            if "lm-mod-disabled" in (entry.get_attribute("class") or ""):
+                browser.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)
+                time.sleep(2)
+                continue
+            entry.click()
+        except WebDriverException:          # re-rendered under the click: try again
             time.sleep(2)
             continue
-        entry.click()
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if _prompt(browser) not in ("", "[ ]:"):
