@@ -412,12 +412,12 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         calibration = calibration_sets(run, test_pos, seed)
     for key, (images, z) in calibration.items():
         scorer.add(key, "calibration", images, z)
-    samplers = {}
+    samplers, fitted = {}, fitted or {}
     for key in keys:
-        if progress and key not in (fitted or {}):
-            print(stage_line(f"fitting {key} ..."))
+        if scorer.say and key not in fitted:
+            scorer.say(stage_line(f"fitting {key} ..."))
         with stage("fit samplers"):
-            sampler = (fitted or {}).get(key) or make_sampler(key).fit(run.z_train)
+            sampler = fitted.get(key) or make_sampler(key).fit(run.z_train)
         samplers[key] = sampler
         with stage("sample and decode"):
             z = sampler.sample(n_images, random_state=seed)

@@ -109,7 +109,7 @@ def key_figure(nb):
 
 
 def _thumbnail(png, path, width=THUMBNAIL_WIDTH):
-    """Write ``png`` scaled to ``width`` pixels (never enlarged) to ``path``."""
+    """Write ``png`` scaled to ``width`` pixels (never enlarged) to ``path``; returns ``path``."""
     import io
 
     from PIL import Image
@@ -120,6 +120,7 @@ def _thumbnail(png, path, width=THUMBNAIL_WIDTH):
                              Image.LANCZOS)
     with atomic_path(path) as tmp:
         image.save(tmp, format="PNG")
+    return path
 
 
 def _notebook_row(stem, nb, metrics, page, figure):
@@ -204,16 +205,12 @@ def write_report(run_folder, log=print):
         nb = notebook_page(book, page)
         metrics_path = run_folder / "metrics" / f"{book.stem}.json"
         metrics = read_json(metrics_path) if metrics_path.exists() else {}
-        png, figure = key_figure(nb), figures / f"{book.stem}.png"
-        if png:
-            _thumbnail(png, figure)
-        rows.append(_notebook_row(book.stem, nb, metrics, page, figure if png else None))
+        png = key_figure(nb)
+        figure = _thumbnail(png, figures / f"{book.stem}.png") if png else None
+        rows.append(_notebook_row(book.stem, nb, metrics, page, figure))
         if book.stem.startswith("12"):
-            full = figures / f"{book.stem}_full.png"
-            if png:
-                _thumbnail(png, full, width=1400)
-            league = _league_section(run_folder / "metrics" / f"{book.stem}_league.csv",
-                                     full if png else None)
+            full = _thumbnail(png, figures / f"{book.stem}_full.png", width=1400) if png else None
+            league = _league_section(run_folder / "metrics" / f"{book.stem}_league.csv", full)
         if book.stem.startswith("01"):
             training = _training_lines(nb)
     config = read_json(run_folder / "config.json") if (run_folder / "config.json").exists() else {}
