@@ -13,7 +13,7 @@ from __future__ import annotations
 import sys
 
 from .errors import AelatentError
-from .regress import regress
+from .regress import regress, widen
 from .report import run_folder_for, write_report
 from .run_request import RunRequest
 from .runner import run_series
@@ -58,6 +58,9 @@ def main(argv=None):
                           "write values and measured tolerances as the new references")
     reg.add_argument("--keep", action="store_true",
                      help="reuse the trained models of the last regression runs (notebooks only)")
+    reg.add_argument("--widen", nargs="+", metavar="VARIANT",
+                     help="fold these float variants (threads1, onednn0, avx2, avx2-threads1, ...) "
+                          "into the existing references: run each, or take --use-run as the one")
     reg.add_argument("--use-run", default="",
                      help="compare this existing run folder instead of running the series")
     args = parser.parse_args(argv)
@@ -68,6 +71,9 @@ def main(argv=None):
             run_series(request, args.only, progress=True, report=True, extra_parameters=extra)
         elif args.command == "report":
             write_report(run_folder_for(args.run_name))
+        elif args.command == "regress" and args.widen:
+            widen(args.widen, args.profile, args.data, args.seed, args.only,
+                  use_run=args.use_run or None)
         elif args.command == "regress":
             regress(args.profile, args.data, args.seed, args.only, update=args.update,
                     keep=args.keep, use_run=args.use_run or None)

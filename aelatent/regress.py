@@ -61,12 +61,13 @@ from .locations import SHARED_SUBSET, runs_dir
 from .machine import describe_machine
 from .regression import REFRESH
 from .regression.comparison import FAILING, Comparison, Row, compare, compare_metrics
-from .regression.references import (RegressionFailed, check_run, compare_source,
+from .regression.references import (RegressionFailed, check_run, compare_source, widen_references,
                                     environment_warnings, read_references, read_run_metrics,
                                     reference_dir, reference_name, run_source, write_references)
 from .regression.tolerances import (NOISE_RATIO, SEED_SHARE, TOLERANCE_FACTOR, derive_entry,
                                     derive_references, kind_of, tolerance_floor)
 from .regression.variants import (REFERENCE_RUN, SOURCE_FILE, Variant, changed_numeric_environment,
+                                  extra_variant,
                                   default_variants, numeric_environment)
 from .run_request import RunRequest
 from .runner import run_series, series
@@ -82,7 +83,8 @@ __all__ = ["FAILING", "NOISE_RATIO", "REFERENCE_ROOT", "REFERENCE_RUN", "REFRESH
            "compare_metrics", "compare_source", "default_variants", "derive_entry",
            "derive_references", "environment_warnings", "fresh_series", "kind_of",
            "numeric_environment", "read_references", "read_run_metrics", "reference_dir",
-           "regress", "resolve_data", "run_source", "tolerance_floor", "write_references"]
+           "regress", "resolve_data", "run_source", "tolerance_floor", "widen",
+           "widen_references", "write_references"]
 
 
 def resolve_data(data):
@@ -214,3 +216,39 @@ def regress(profile="smoke", data="auto", seed=0, notebooks=None, update=False, 
             f"{len(comparison.failures)} failing keys (table above). If the change is "
             f"intended, refresh the references: {REFRESH}")
     return comparison
+
+
+def widen(names, profile="smoke", data="auto", seed=0, notebooks=None, use_run=None,
+          references_root=None, log=print):
+    """Fold float variants into the existing references (``regress --widen NAME ...``).
+
+    Each named variant (:func:`aelatent.regression.variants.extra_variant`, e.g.
+    ``avx2-threads1``) runs the series with the reference seed -- or, with
+    ``use_run``, the one existing run folder is taken as that variant (e.g. the
+    test suite's series from a machine of another CPU type) -- and
+    :func:`widen_references` folds its deviations into the stored spreads. Five
+    runs of a full refresh are not needed to learn what one more machine moves.
+
+    Returns
+    -------
+    dict of name -> {"widened": n, "now_reported": m}
+    """
+    variants = [extra_variant(name) for name in names]
+    if use_run and len(variants) != 1:
+        raise ConfigError("--use-run with --widen takes exactly one variant name (what that run was).")
+    if use_run:
+        run_folder, config = _existing_run(use_run, profile)
+        runs = [(variants[0], run_folder)]
+    else:
+        data_dir = resolve_data(data)
+        config = profile_config(profile, data_dir, seed)
+        log(f"aelatent regress: widening on {describe_machine()}")
+        runs = [(v, fresh_series(profile, data_dir, seed, notebooks, False, v, log)) for v in variants]
+    references = Path(references_root or REFERENCE_ROOT) / reference_name(profile, config)
+    selection = [p.stem for p in series(notebooks)] if notebooks else None
+    counts = {}
+    for variant, run_folder in runs:
+        counts[variant.name] = widen_references(references, variant, run_folder, selection)
+        log(f"{variant.name}: {counts[variant.name]['widened']} tolerances widened, "
+            f"{counts[variant.name]['now_reported']} keys now reported as noise ({references})")
+    return counts

@@ -217,3 +217,63 @@ def write_references(run_folder, variant_runs, references_folder, profile="smoke
         "(aelatent.regress.derive_entry)")
     write_json(references_folder / SOURCE_FILE, source)
     return written
+
+
+def widen_references(references_folder, variant, run_folder, notebooks=None):
+    """Fold one more float variant into existing references: what another machine moves.
+
+    Every derived entry keeps its value and seed spread; its spread becomes the
+    larger of the stored one and the variant's deviation, and its tolerance is
+    derived again by :func:`aelatent.regression.tolerances.derive_entry`'s rule
+    (so a key the variant moves as much as a seed does becomes reported). Keys the
+    variant did not write, and hand-written entries, stay as they are. The
+    variant, with the machine it ran on, is appended to ``_source.json``.
+
+    Parameters
+    ----------
+    references_folder : path
+    variant : Variant
+        A float variant (same seed as the reference run).
+    run_folder : path
+        The variant's executed run.
+    notebooks : list of str, optional
+        Only these notebooks (default all of the series).
+
+    Returns
+    -------
+    dict
+        ``{"widened": n, "now_reported": m}``: entries whose tolerance grew, and
+        entries that were regressed and are now reported as noise.
+    """
+    from .tolerances import derive_entry
+
+    if variant.is_seed_variant:
+        raise ConfigError(f"{variant.name} is a seed variant; only float variants widen references.")
+    references_folder = Path(references_folder)
+    source_path = references_folder / SOURCE_FILE
+    if not source_path.exists():
+        raise RegressionFailed(f"{references_folder} holds no references to widen; make them "
+                               f"first: {REFRESH}")
+    expected = {p.stem for p in series(notebooks)}
+    metrics = read_run_metrics(run_folder)
+    counts = {"widened": 0, "now_reported": 0}
+    for notebook, entries in read_references(references_folder).items():
+        if notebook not in expected or notebook not in metrics:
+            continue
+        for key, entry in entries.items():
+            if key not in metrics[notebook] or "spread" not in entry:
+                continue
+            value, spread = entry["value"], float(entry["spread"])
+            seeds = [value + entry["seed_spread"]] if "seed_spread" in entry else []
+            new = derive_entry(key, value, [value + spread, metrics[notebook][key]], seeds)
+            if new.get("regressed", True) is False and entry.get("regressed", True) is not False:
+                counts["now_reported"] += 1
+            elif new.get("abs", 0) > entry.get("abs", 0):
+                counts["widened"] += 1
+            entries[key] = new
+        write_json(references_folder / f"{notebook}.json", entries)
+    source = read_json(source_path)
+    source.setdefault("variants", []).append(
+        {**variant.to_dict(), "machine": describe_machine(), "widened": True})
+    write_json(source_path, source)
+    return counts
