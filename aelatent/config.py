@@ -170,10 +170,20 @@ class RunConfig:
              f"z_penalty and decoder_l2 must be >= 0, got {self.z_penalty} and {self.decoder_l2}.")
         need(self.decoder_regularizer in ("l2", "spectral"),
              f"decoder_regularizer must be 'l2' or 'spectral', got {self.decoder_regularizer!r}.")
-        x, y, w, h = self.crop
+        defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
+        foreign = [name for kind, names in MODEL_OPTIONS.items() if kind != self.model
+                   for name in names if getattr(self, name) != defaults[name]]
+        need(not foreign, f"{foreign} do not apply to model {self.model!r} (they are options of "
+                          f"{[k for k, v in MODEL_OPTIONS.items() if set(foreign) & set(v)]}); "
+                          "drop them or choose that model.")
+        need(self.model == "ae" or self.loss == "mse",
+             f"loss {self.loss!r} applies to the plain AE only: the {self.model.upper()}'s loss is "
+             "its summed squared error plus its own term; drop loss or use model='ae'.")
         ow, oh = CELEBA_ORIGINAL_SIZE
-        need(len(self.crop) == 4 and w > 0 and h > 0 and x >= 0 and y >= 0
-             and x + w <= ow and y + h <= oh,
+        need(len(self.crop) == 4, f"crop must be four integers (x, y, width, height), got "
+                                  f"{list(self.crop)}.")
+        x, y, w, h = self.crop
+        need(w > 0 and h > 0 and x >= 0 and y >= 0 and x + w <= ow and y + h <= oh,
              f"crop {self.crop} must be (x, y, width, height) inside the original "
              f"{ow}x{oh} CelebA frame.")
         enc = (self.encoder_filters, self.encoder_kernels, self.encoder_strides)

@@ -333,16 +333,19 @@ def sibling_request(request, **changes):
     regression run trains its own siblings. A change back to the plain AE with
     the same options is the run itself.
     """
-    if "model" in changes and "options" not in changes:     # the other kinds' options go
-        own = MODEL_OPTIONS[changes["model"]]
-        others = {name for names in MODEL_OPTIONS.values() for name in names} - set(own)
-        changes["options"] = {k: v for k, v in request.options if k not in others}
+    model = changes.get("model", request.model)
+    own = MODEL_OPTIONS[model] if model in MODEL_OPTIONS else ()
+    others = {name for names in MODEL_OPTIONS.values() for name in names} - set(own)
+    # options compose: the request's own (less the other kinds'), then the changes' on top
+    changes["options"] = {**{k: v for k, v in request.options if k not in others},
+                          **dict(changes.get("options") or {})}
     sibling = request.replace(run_name="", **changes)
     if not request.run_name or request.run_name == request.replace(run_name="").name():
         return sibling
     if sibling.config() == request.replace(run_name="").config():
         return request
-    label = model_label(sibling.config()) or "ae-" + "-".join(f"{k}{v}" for k, v in sibling.options)
+    label = model_label(sibling.config()) or "-".join(
+        ["ae", *(f"{k}{v}" for k, v in sibling.options)])
     return sibling.replace(run_name=f"{request.run_name}{SIBLING_SEPARATOR}{label}")
 
 

@@ -93,6 +93,20 @@ def test_siblings_of_a_named_run_are_its_own_and_of_a_derived_run_derived():
     assert sibling_request(vae, model="ae").name() == "default-synthetic-seed0"
 
 
+def test_sibling_options_compose_with_the_requests_own():
+    from aelatent.runs import sibling_request
+    mine = RunRequest("smoke", "", "mine", 0, "ae", {"max_images": 2000})
+    vae = sibling_request(mine, model="vae", options={"kl_weight": 0.1})
+    assert dict(vae.options) == {"max_images": 2000, "kl_weight": 0.1}
+    assert vae.config().max_images == 2000 and vae.config().kl_weight == 0.1
+    # back to the AE: the VAE's option goes, the request's own stays
+    back = sibling_request(vae, model="ae")
+    assert dict(back.options) == {"max_images": 2000}
+    # a named run's AE sibling with options of its own is named by them, never "mine--ae-"
+    other = sibling_request(RunRequest("smoke", "", "mine", 0), model="ae", options={"max_images": 500})
+    assert other.name() == "mine--ae-max_images500"
+
+
 def test_notebook_numbers_name_the_metrics_file(tiny_copy):
     assert notebook.notebook_stem("07") == "07_component_interval_sampling"
     assert notebook.notebook_stem("07_component_interval_sampling") == \
