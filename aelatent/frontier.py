@@ -25,13 +25,12 @@ import dataclasses
 
 import numpy as np
 
+from .copying import COPY_THRESHOLD, best_non_copying, copy_ratio
 from .distances import kernel_distance
 from .errors import ConfigError
 from .progress import stage_line
 from .validation import check_int, check_real
 
-#: A sampler counts as not copying when its copy ratio is at least this (notebook XII).
-COPY_THRESHOLD = 0.9
 
 
 class FrontierReference:
@@ -59,13 +58,14 @@ class FrontierReference:
     def __init__(self, run, seed=0, n_images=450):
         from .league import split_validation
         from .neighbours import NearestNeighbours
-        from .quality import onet_outputs
+        from .league_scoring import image_features
 
         image_set = run.image_set
         ref_pos, test_pos = split_validation(len(image_set.val_index), seed)
         self.run, self.seed = run, seed
         self.n_compared = int(min(check_int(n_images, "n_images", minimum=10), len(test_pos)))
-        self.features_ = onet_outputs(np.asarray(image_set.images[image_set.val_index[ref_pos]]))[1]
+        self.features_ = image_features(np.asarray(image_set.images[image_set.val_index[ref_pos]]),
+                                        faces=False)[0].features
         self.training_ = NearestNeighbours(k=1).fit(run.z_train)
         real = np.asarray(image_set.images[image_set.val_index[test_pos[:self.n_compared]]])
         self.real_nn_ = self._nearest(real)
@@ -76,15 +76,15 @@ class FrontierReference:
 
     def kid(self, images):
         """KID-ONet of an image set against the reference half."""
-        from .quality import onet_outputs
-        return kernel_distance(self.features_, onet_outputs(images)[1])
+        from .league_scoring import image_features
+        return kernel_distance(self.features_, image_features(images, faces=False)[0].features)
 
     def score(self, z):
         """``kid_onet``, ``kid_ratio`` and ``copy_ratio`` of latent vectors ``z`` (decoded here)."""
         images = self.run.decode(np.asarray(z)[:self.n_compared])
         kid = self.kid(images)
         return {"kid_onet": kid, "kid_ratio": kid / self.recon_kid_,
-                "copy_ratio": self._nearest(images) / self.real_nn_}
+                "copy_ratio": copy_ratio(self._nearest(images), self.real_nn_)}
 
 
 @dataclasses.dataclass
@@ -106,10 +106,10 @@ class Frontier:
 
     def best(self, threshold=COPY_THRESHOLD):
         """The row with the lowest KID ratio among those that do not copy (a pandas Series)."""
-        honest = self.table[self.table["copy_ratio"] >= threshold]
-        if not len(honest):
+        best = best_non_copying(self.table["kid_ratio"], self.table["copy_ratio"], threshold)
+        if best is None:
             raise ConfigError(f"every point of the frontier copies (copy ratio < {threshold}).")
-        return honest.loc[honest["kid_ratio"].idxmin()]
+        return self.table.loc[best]
 
     def point(self, sampler, value):
         """The row of ``sampler`` at knob value ``value`` (a pandas Series)."""

@@ -15,10 +15,12 @@ import dataclasses
 
 import numpy as np
 
+from .copying import copy_ratio
 from .errors import ConfigError
 from .league_scoring import (LeagueScorer, QualityReference, calibration_sets,  # noqa: F401
                              split_validation)
 from .progress import stage_line
+from .result_store import TALLY, ResultStore, code_fingerprint, file_fingerprint, reuse_summary
 from .validation import check_int
 
 #: By profile: images generated per sampler, bootstrap resamples per distance interval, images per
@@ -182,7 +184,8 @@ class League:
         if t["kid_dlib"].notna().any():
             out["dlib_kid_ratio_to_recon"] = t.loc[s, "kid_dlib"] / t.loc["recon", "kid_dlib"]
             out["dlib_frechet_ratio_to_recon"] = t.loc[s, "frechet_dlib"] / t.loc["recon", "frechet_dlib"]
-        out["copy_ratio"] = t.loc[s, "nn_train_reencoded"] / t.loc["real_vs_real", "nn_train_reencoded"]
+        out["copy_ratio"] = copy_ratio(t.loc[s, "nn_train_reencoded"],
+                                       t.loc["real_vs_real", "nn_train_reencoded"])
         out["rae_paper_fid_ratio"] = [RAE_PAPER_FID[k] / RAE_PAPER_FID["recon"] if k in RAE_PAPER_FID
                                       else np.nan for k in s]
         return out
@@ -341,6 +344,70 @@ class League:
         return out
 
 
+#: The modules whose code makes a league row: their source versions the stored rows.
+LEAGUE_CODE = ("aelatent.league", "aelatent.league_scoring", "aelatent.distances", "aelatent.quality",
+               "aelatent.face_descriptors", "aelatent.neighbours", "aelatent.stats", "aelatent.model",
+               "aelatent.samplers.base", "aelatent.samplers.diffusion", "aelatent.samplers.flow",
+               "aelatent.samplers.gaussian", "aelatent.samplers.independent",
+               "aelatent.samplers.kernel", "aelatent.samplers.knn", "aelatent.samplers.mixture",
+               "aelatent.samplers.registry", "aelatent.samplers.two_stage")
+
+
+class LeagueRows:
+    """A run's league rows, stored under ``runs/<run>/results/league`` and reused.
+
+    A row is keyed by its sampler's parameters (or its calibration set), the
+    league's settings, the run's trained model and z-points (file hashes) and
+    the source of :data:`LEAGUE_CODE` (:mod:`aelatent.result_store`). A row stored
+    with dlib descriptors also serves a league without them (notebook XV asks
+    for the plain AE's key rows without, after notebook XII scored them with).
+    A run without a folder (a stand-in of the tests) stores nothing.
+    """
+
+    def __init__(self, run, **settings):
+        self.n_descriptors = settings.pop("n_descriptors")
+        self.reused = []
+        self.entries = None
+        if getattr(run, "path", None) is not None:
+            self.common = {**settings, "code": code_fingerprint(*LEAGUE_CODE),
+                           "run": file_fingerprint(*(run.path / name for name in RUN_FILES))}
+            self.entries = ResultStore(run.path / "results" / "league", "league rows")
+
+    def restore(self, scorer, key, what):
+        """Put a stored row of ``key`` into the scorer; False when there is none."""
+        found = self.entries and self.entries.load({**self.common, "row": key, "what": what})
+        if found is None:
+            return False
+        row, arrays = found
+        if row["n_descriptors_asked"] != self.n_descriptors:
+            if self.n_descriptors:
+                return False
+            row = {k: v for k, v in row.items() if not k.endswith(("_dlib", "_dlib_low",
+                                                                 "_dlib_high", "_dlib_inf"))}
+            row.pop("n_descriptors", None)
+        row.pop("n_descriptors_asked")
+        scorer.rows[key] = row
+        scorer.features[key], scorer.examples[key], scorer.nearest[key] = (
+            arrays["features"], arrays["examples"], arrays["nearest"])
+        self.reused.append(key)
+        TALLY[self.entries.kind]["reused"] += 1
+        return True
+
+    def store(self, scorer, key, what):
+        """Store the row the scorer has just added for ``key``."""
+        if self.entries is None:
+            return
+        self.entries.save({**self.common, "row": key, "what": what},
+                        {**scorer.rows[key], "n_descriptors_asked": self.n_descriptors},
+                        {"features": scorer.features[key], "examples": scorer.examples[key],
+                         "nearest": scorer.nearest[key]})
+        TALLY[self.entries.kind]["computed"] += 1
+
+
+#: The files of a run folder that determine its league rows: the trained model and its z-points.
+RUN_FILES = ("encoder.keras", "decoder.keras", "z_train.npy", "z_val.npy")
+
+
 def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_boot=100,
                    n_descriptors=0, fitted=None, progress=True):
     """Score samplers of latent vectors and calibration sets against held-out real images.
@@ -408,16 +475,26 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
                            n_boot=n_boot, seed=seed, n_descriptors=min(n_descriptors, n_compared),
                            say=print if progress else None)
     stage = scorer.stage
-    with stage("calibration sets (decode, blur)"):
-        calibration = calibration_sets(run, test_pos, seed)
-    for key, (images, z) in calibration.items():
-        scorer.add(key, "calibration", images, z)
+    rows = LeagueRows(run, seed=seed, n_images=n_images, k=k, n_examples=n_examples, n_boot=n_boot,
+                      n_descriptors=scorer.n_descriptors)
+    calibration = None
+    for key in CALIBRATION_ROWS:
+        if rows.restore(scorer, key, {"calibration": key}):
+            continue
+        if calibration is None:
+            with stage("calibration sets (decode, blur)"):
+                calibration = calibration_sets(run, test_pos, seed)
+        scorer.add(key, "calibration", *calibration[key])
+        rows.store(scorer, key, {"calibration": key})
     samplers, fitted = {}, fitted or {}
     for key in keys:
+        sampler = fitted.get(key) or make_sampler(key)
+        if rows.restore(scorer, key, sampler.get_params(deep=True)):
+            continue
         if scorer.say and key not in fitted:
             scorer.say(stage_line(f"fitting {key} ..."))
         with stage("fit samplers"):
-            sampler = fitted.get(key) or make_sampler(key).fit(run.z_train)
+            sampler = sampler if key in fitted else sampler.fit(run.z_train)
         samplers[key] = sampler
         with stage("sample and decode"):
             z = sampler.sample(n_images, random_state=seed)
@@ -425,6 +502,10 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         with stage("held-out likelihood"):
             log_likelihood = held_out_log_likelihood(sampler, run.z_val)
         scorer.add(key, "sampler", images, z, log_likelihood=log_likelihood)
+        rows.store(scorer, key, sampler.get_params(deep=True))
+    if scorer.say:
+        reused = f" (reused: {', '.join(rows.reused)})" if rows.reused else ""
+        scorer.say(f"stored results: {reuse_summary()}{reused}")
     table = pd.DataFrame.from_dict(scorer.rows, orient="index").reindex(columns=LEAGUE_COLUMNS)
     return League(table, scorer.examples, scorer.nearest, scorer.features,
                   scorer.reference.scores_.features, scorer.seconds, samplers)

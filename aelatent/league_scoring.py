@@ -21,10 +21,62 @@ import numpy as np
 from .distances import (FeatureStats, bootstrap_interval, extrapolated_frechet_distance,
                         frechet_distance, kernel_distance, precision_recall)
 from .errors import ConfigError
+from .locations import cache_dir
 from .quality import (ImageScores, as_uint8_images, blurred_images, detect_faces, grey_images,
-                      noise_images, onet_outputs, score_images)
+                      noise_images, onet_outputs)
+from .result_store import ResultStore, code_fingerprint, content_hash
 from .stats import check_points
 from .validation import check_fitted, check_int
+
+
+#: The modules whose code computes image features: their source versions the feature cache.
+FEATURE_CODE = ("aelatent.quality", "aelatent.face_descriptors")
+
+
+def image_features(images, n_descriptors=0, stage=None, faces=True):
+    """MTCNN face flags, ONet scores and features, and dlib descriptors of the first
+    ``n_descriptors`` images -- each computed once per set of images and reused.
+
+    The entries live under ``cache_dir()/features``, keyed by the images' content,
+    what was computed and the source of :data:`FEATURE_CODE`
+    (:mod:`aelatent.result_store`): the same validation half scored for three
+    model kinds, or for a re-executed notebook, is scored once.
+
+    Parameters
+    ----------
+    images : array (n, h, w, 3), uint8 or float in [0, 1] (as given to ONet)
+    n_descriptors : int
+    stage : callable, optional
+        The league's stopwatch (``stage(name)`` -> context manager).
+    faces : bool
+        False skips face detection (``scores.face`` is then None).
+
+    Returns
+    -------
+    scores : ImageScores
+    descriptors : array (n_descriptors, 128) or None
+    """
+    from .face_descriptors import face_descriptors
+
+    images = np.asarray(images)       # floats stay floats: ONet sees what it saw before
+    stage = stage or (lambda name: contextlib.nullcontext())
+    store = ResultStore(cache_dir() / "features", "image feature sets")
+    common = {"images": content_hash(images), "code": code_fingerprint(*FEATURE_CODE)}
+
+    def cached(what, name, compute):
+        def timed():
+            with stage(name):
+                return {}, compute()
+        return store.get_or_compute({**common, "what": what}, timed)[1]
+
+    onet = cached("onet", "ONet score and features",
+                  lambda: dict(zip(("onet_score", "features"), onet_outputs(images))))
+    face = cached("faces", "face detection (MTCNN cascade)",
+                  lambda: {"face": detect_faces(images)})["face"].astype(bool) if faces else None
+    descriptors = cached(f"dlib{n_descriptors}", "dlib face descriptors",
+                         lambda: {"descriptors": face_descriptors(images[:n_descriptors])}
+                         )["descriptors"] if n_descriptors else None
+    return ImageScores(face, onet["onet_score"], onet["features"]), descriptors
 
 
 def split_validation(n_val, seed):
@@ -83,7 +135,8 @@ class LeagueScorer:
             self.gaussian = LatentGaussian().fit(run.z_train)
             self.training = NearestNeighbours(k=1).fit(run.z_train)
         with self.stage("reconstructions of the reference half"):
-            self.recon_features = onet_outputs(run.decode(run.z_val[ref_pos]))[1]
+            self.recon_features = image_features(run.decode(run.z_val[ref_pos]),
+                                                 faces=False)[0].features
         self.rows, self.examples, self.nearest, self.features = {}, {}, {}, {}
 
     @contextlib.contextmanager
@@ -99,15 +152,7 @@ class LeagueScorer:
         images = as_uint8_images(images)
         with self.stage("re-encode images"):
             z_encoded = self.run.encode(images)
-        with self.stage("face detection (MTCNN cascade)"):
-            face = detect_faces(images)
-        with self.stage("ONet score and features"):
-            scores = ImageScores(face, *onet_outputs(images))
-        descriptors = None
-        if self.n_descriptors:
-            from .face_descriptors import face_descriptors
-            with self.stage("dlib face descriptors"):
-                descriptors = face_descriptors(images[:self.n_descriptors])
+        scores, descriptors = image_features(images, self.n_descriptors, self.stage)
         row = self.reference.compare(scores, z=z_encoded, n=min(self.n_compared, len(images)),
                                      stage=self.stage, descriptors=descriptors)
         self.features[key] = scores.features[:row["n"]]
@@ -166,11 +211,7 @@ class QualityReference:
         check_int(self.n_boot, "n_boot", minimum=10, what="bootstrap resamples")
         check_int(self.n_descriptors, "n_descriptors", minimum=0,
                   what="reference images with dlib face descriptors")
-        self.scores_ = score_images(images)
-        self.descriptors_ = None
-        if self.n_descriptors:
-            from .face_descriptors import face_descriptors
-            self.descriptors_ = face_descriptors(np.asarray(images[:self.n_descriptors]))
+        self.scores_, self.descriptors_ = image_features(as_uint8_images(images), self.n_descriptors)
         self.stats_ = FeatureStats.of(self.scores_.features)
         self.z_ = None if z is None else check_points(z, "z")
         if self.z_ is not None and len(self.z_) != len(self.scores_):

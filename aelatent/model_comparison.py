@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import scipy.stats
 
-from .frontier import COPY_THRESHOLD
+from .copying import COPY_THRESHOLD, best_non_copying
 from .stats import LatentGaussian, best_matching_b, radii
 
 #: The sampler league's rows compared for every kind: N(0, I), notebook VII's per-component
@@ -155,16 +155,14 @@ class KindComparison:
 
     def best_samplers(self, baseline="ae"):
         """Per kind, its best sampler by KID-ONet among those that do not copy training faces
-        (copy ratio >= :data:`aelatent.frontier.COPY_THRESHOLD`); NaN where every one copies."""
+        (copy ratio >= :data:`aelatent.copying.COPY_THRESHOLD`); NaN where every one copies."""
         table = self.sampler_table(baseline).drop("recon", level="sampler")
-        fair = table[table["copy_ratio"] >= COPY_THRESHOLD]
         rows = {}
         for kind in self.leagues:
-            if kind in fair.index.get_level_values("kind"):
-                best = fair.loc[kind]["kid_onet"].idxmin()
-                rows[kind] = {"sampler": best, **fair.loc[(kind, best)].to_dict()}
-            else:
-                rows[kind] = {"sampler": "(every one copies)"}
+            own = table.loc[kind]
+            best = best_non_copying(own["kid_onet"], own["copy_ratio"], COPY_THRESHOLD)
+            rows[kind] = ({"sampler": "(every one copies)"} if best is None
+                          else {"sampler": best, **own.loc[best].to_dict()})
         return pd.DataFrame(rows).T
 
     def plot_radii(self, n_draws=5000, seed=0, size=(4.6, 3.2)):

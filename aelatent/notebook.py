@@ -26,6 +26,7 @@ import datetime
 import functools
 
 from .locations import current_run_file
+from .result_store import ResultStore
 from .run_request import RunRequest
 from .runner import series
 from .runs import current_run, ensure_run, second_case_request, sibling_request
@@ -116,6 +117,10 @@ class NotebookRun:
             lines[0] += f", trained {when.isoformat(sep=' ', timespec='minutes')}"
             lines.append(f"  {len(self.z)} training and {len(self.z_val)} validation z-points, "
                          f"N = {self.z.shape[1]}")
+            stored = ResultStore(self.run.path / "results" / "league", "league rows").count()
+            if stored:
+                lines.append(f"  {stored} league rows stored by earlier executions: rows whose "
+                             "sampler, settings, model and code match are reused, not scored again")
         if self.config.model != "ae":
             from .models import describe_loss
             lines.append(f"  a {self.config.model.upper()} ({describe_loss(self.config)}): the prose "

@@ -229,7 +229,7 @@ class ImageScores:
         return float(self.onet_score.mean())
 
     def __len__(self):
-        return len(self.face)
+        return len(self.onet_score)
 
 
 def score_images(images, batch_size=128):

@@ -209,7 +209,10 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
     """
     import pandas as pd
 
-    from .quality import onet_outputs
+    from .league_scoring import image_features
+
+    def onet_features(images):
+        return image_features(images, faces=False)[0].features
 
     if not isinstance(sampler, PCAMixtureSampler):
         raise ConfigError("select_trailing_scale tunes a PCAMixtureSampler, got "
@@ -220,12 +223,12 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
         run.z_train)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(run.z_train), min(n_images, len(run.z_train)), replace=False))
-    reference = onet_outputs(run.decode(run.z_train[rows]))[1]
+    reference = onet_features(run.decode(run.z_train[rows]))
     kid = {}
     for tau in scales:
         sampler.set_params(trailing_scale=check_real(tau, "trailing_scale", low=0))
-        kid[float(tau)] = kernel_distance(reference, onet_outputs(run.decode(
-            sampler.sample(n_images, random_state=seed)))[1])
+        kid[float(tau)] = kernel_distance(reference, onet_features(run.decode(
+            sampler.sample(n_images, random_state=seed))))
     table = pd.DataFrame({"kid_to_train_recon": pd.Series(kid, name="tau")})
     table.index.name = "tau"
     best = float(table["kid_to_train_recon"].idxmin())
@@ -253,7 +256,7 @@ def trailing_gap_summary(curve, chosen_tau, baseline=("pca_gmm10", 1.0),
         best non-copying point; NaN where there is no gap to close) and
         ``chosen_share`` (the same for the conditional sampler at ``chosen_tau``).
     """
-    from .frontier import COPY_THRESHOLD
+    from .copying import COPY_THRESHOLD
 
     gap = curve.gap_closed(*baseline)
     base_point = curve.point(*baseline)

@@ -8,7 +8,7 @@ frontier -- the best non-copying point along the samplers' knobs.
 
 from __future__ import annotations
 
-from .frontier import COPY_THRESHOLD
+from .copying import COPY_THRESHOLD, best_non_copying
 from .league import RAE_PAPER_FID
 
 
@@ -31,10 +31,10 @@ def ranking_lines(league):
 
 def best_honest_sampler(league, threshold=COPY_THRESHOLD):
     """(best, best_overall): the lowest KID-ONet sampler with copy ratio >= ``threshold``, and overall."""
-    ratios = league.ratios()
-    ranked = league.table.loc[league.samplers].sort_values("kid_onet").index
-    honest = [key for key in ranked if ratios.loc[key, "copy_ratio"] >= threshold]
-    return (honest[0] if honest else ranked[0]), ranked[0]
+    kid = league.table.loc[league.samplers, "kid_onet"]
+    best = best_non_copying(kid, league.ratios()["copy_ratio"], threshold)
+    overall = kid.astype(float).idxmin()
+    return (overall if best is None else best), overall
 
 
 def league_verdict(league, target_ratio, frontier=None, threshold=COPY_THRESHOLD):

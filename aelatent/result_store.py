@@ -1,0 +1,165 @@
+"""Results that are expensive and deterministic, computed once and reused: a pickle-free store.
+
+An entry is a JSON dictionary and a set of NumPy arrays, filed under the hash
+of everything that determines it -- the inputs (or their content hash), the
+parameters, and the *source code* of the modules that compute it
+(:func:`code_fingerprint`). A changed parameter, input or line of that code
+gives another key, so a stale entry is never read; it just lies unused.
+
+Two stores use it:
+
+- image features (MTCNN face flags, ONet scores and features, dlib
+  descriptors) keyed by the images' content, shared by every run under
+  ``cache_dir()/features`` -- the real validation halves of notebook XV's three
+  kinds are one set of images, scored once;
+- league rows, per run under ``runs/<run>/results/league`` -- re-executing
+  notebook XII, or notebook XV asking for the plain AE's rows that XII scored,
+  reuses them; changing one sampler's parameter recomputes that row only.
+
+:data:`TALLY` counts what was reused and computed in this process, and
+:func:`reuse_summary` says it in a line for the notebooks' output.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import importlib
+import inspect
+import json
+from pathlib import Path
+
+import numpy as np
+
+from .errors import DataError
+from .storage import atomic_path, read_json
+
+#: kind -> {"reused": n, "computed": n} in this process.
+TALLY = collections.defaultdict(collections.Counter)
+
+_FINGERPRINTS = {}
+
+
+def code_fingerprint(*modules):
+    """A hash of the source of the named modules (e.g. ``"aelatent.quality"``): the version of a
+    computation. Any edit to them changes it."""
+    if modules not in _FINGERPRINTS:
+        digest = hashlib.sha256()
+        for name in modules:
+            digest.update(name.encode())
+            digest.update(inspect.getsource(importlib.import_module(name)).encode())
+        _FINGERPRINTS[modules] = digest.hexdigest()[:16]
+    return _FINGERPRINTS[modules]
+
+
+def content_hash(*arrays):
+    """A hash of arrays' shapes, dtypes and bytes (the images a feature set is computed from)."""
+    digest = hashlib.sha256()
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype.str}".encode())
+        digest.update(memoryview(array).cast("B"))
+    return digest.hexdigest()
+
+
+def file_fingerprint(*paths):
+    """A hash of files' names and bytes (a run's trained model and z-points); missing files count
+    as missing."""
+    digest = hashlib.sha256()
+    for path in paths:
+        path = Path(path)
+        digest.update(path.name.encode())
+        if path.exists():
+            with open(path, "rb") as fh:
+                for block in iter(lambda: fh.read(1 << 20), b""):
+                    digest.update(block)
+        else:
+            digest.update(b"(missing)")
+    return digest.hexdigest()[:32]
+
+
+def _plain(value):
+    """NumPy scalars as Python numbers, for JSON."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def entry_key(key):
+    """The file name of an entry: the hash of its key dictionary (JSON, sorted)."""
+    text = json.dumps(_plain(key), sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+class ResultStore:
+    """Entries of one kind of result under a folder.
+
+    Parameters
+    ----------
+    folder : path
+    kind : str
+        What the entries hold, for :data:`TALLY` (e.g. ``"league rows"``).
+    """
+
+    def __init__(self, folder, kind):
+        self.folder = Path(folder)
+        self.kind = kind
+
+    def _paths(self, key):
+        name = entry_key(key)
+        return self.folder / f"{name}.json", self.folder / f"{name}.npz"
+
+    def load(self, key):
+        """``(values, arrays)`` of the entry, or None when there is none (or it is damaged)."""
+        meta, data = self._paths(key)
+        if not (meta.exists() and data.exists()):
+            return None
+        try:
+            record = read_json(meta)
+            with np.load(data, allow_pickle=False) as npz:
+                arrays = {name: npz[name] for name in npz.files}
+        except (DataError, ValueError, OSError, EOFError):
+            return None                     # a damaged entry is computed again, and rewritten
+        if record.get("key") != json.loads(json.dumps(_plain(key), sort_keys=True, default=repr)):
+            return None
+        return record["values"], arrays
+
+    def save(self, key, values, arrays):
+        """Write an entry atomically: arrays first, then the JSON that makes it visible."""
+        meta, data = self._paths(key)
+        with atomic_path(data) as tmp:
+            with open(tmp, "wb") as fh:
+                np.savez(fh, **{name: np.asarray(a) for name, a in arrays.items()})
+        with atomic_path(meta) as tmp:
+            tmp.write_text(json.dumps({"key": _plain(key), "values": _plain(values)},
+                                      sort_keys=True, default=repr) + "\n")
+
+    def get_or_compute(self, key, compute):
+        """The stored ``(values, arrays)`` for ``key``, else ``compute()``'s, stored."""
+        found = self.load(key)
+        if found is not None:
+            TALLY[self.kind]["reused"] += 1
+            return found
+        values, arrays = compute()
+        self.save(key, values, arrays)
+        TALLY[self.kind]["computed"] += 1
+        return values, arrays
+
+    def count(self):
+        """How many entries the folder holds."""
+        return len(list(self.folder.glob("*.json"))) if self.folder.exists() else 0
+
+
+def reuse_summary(reset=True):
+    """``"reused 24 league rows, 5 image feature sets; computed 2 league rows"`` for this
+    process (and, with ``reset``, start counting anew)."""
+    def part(word):
+        items = [f"{c[word]} {kind}" for kind, c in sorted(TALLY.items()) if c[word]]
+        return f"{word} " + ", ".join(items) if items else ""
+
+    text = "; ".join(p for p in (part("reused"), part("computed")) if p) or "nothing stored or reused"
+    if reset:
+        TALLY.clear()
+    return text
