@@ -96,6 +96,10 @@ LEAGUE_COLUMNS = (["kind", "n_images", "n_compared", "n_descriptors", "face_rate
                      "mahalanobis_median", "core_fraction", "log_likelihood",
                      "nn_train_z", "nn_train_reencoded"])
 
+#: Columns of :attr:`League.table` that are not metrics of a row (the row's kind, and the sizes
+#: :meth:`League.metrics` reports once, as ``n_images_per_sampler`` and ``n_compared``).
+NOT_METRICS = ("kind", "n_images", "n_compared")
+
 #: The distances the league compares with the reconstructions (value, interval low, high).
 DISTANCES = {"frechet_onet": "Frechet distance, ONet features",
              "kid_onet": "kernel distance (KID), ONet features",
@@ -335,7 +339,7 @@ class League:
         t = self.table
         out = {"n_images_per_sampler": int(t.loc[self.samplers, "n_images"].max()) if self.samplers else 0,
                "n_compared": int(t["n_compared"].min()), "n_reference_images": self.n_reference}
-        numeric = LEAGUE_COLUMNS[3:]
+        numeric = [c for c in LEAGUE_COLUMNS if c not in NOT_METRICS]
         for key in list(t.index):
             for column in numeric:
                 value = t.loc[key, column]

@@ -74,10 +74,7 @@ from .runner import run_series, series
 from .runs import SIBLING_SEPARATOR
 from .storage import folder_lock, read_json
 
-#: Where the committed references live (tests patch it).
-REFERENCE_ROOT = locations.REFERENCE_ROOT
-
-__all__ = ["FAILING", "NOISE_RATIO", "REFERENCE_ROOT", "REFERENCE_RUN", "REFRESH", "SEED_SHARE",
+__all__ = ["FAILING", "NOISE_RATIO", "REFERENCE_RUN", "REFRESH", "SEED_SHARE",
            "SHARED_SUBSET", "SOURCE_FILE", "TOLERANCE_FACTOR", "Comparison", "RegressionFailed",
            "Row", "Variant", "changed_numeric_environment", "check_run", "compare",
            "compare_metrics", "compare_source", "default_variants", "derive_entry",
@@ -189,7 +186,7 @@ def regress(profile="smoke", data="auto", seed=0, notebooks=None, update=False, 
     RegressionFailed
         When a key is outside its tolerance or references are missing (not with ``update``).
     """
-    root = Path(references_root or REFERENCE_ROOT)
+    root = Path(references_root or locations.REFERENCE_ROOT)
     start = time.perf_counter()
     if use_run and update:
         raise ConfigError("--update derives tolerances from several runs (the reference run and "
@@ -244,7 +241,7 @@ def widen(names, profile="smoke", data="auto", seed=0, notebooks=None, use_run=N
         config = profile_config(profile, data_dir, seed)
         log(f"aelatent regress: widening on {describe_machine()}")
         runs = [(v, fresh_series(profile, data_dir, seed, notebooks, False, v, log)) for v in variants]
-    references = Path(references_root or REFERENCE_ROOT) / reference_name(profile, config)
+    references = Path(references_root or locations.REFERENCE_ROOT) / reference_name(profile, config)
     selection = [p.stem for p in series(notebooks)] if notebooks else None
     counts = {}
     for variant, run_folder in runs:

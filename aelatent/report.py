@@ -35,8 +35,8 @@ KEY_FIGURE_TAG = "key-figure"
 #: Width in pixels of the thumbnails on the index page.
 THUMBNAIL_WIDTH = 240
 
-#: Columns of the league table on the index page.
-LEAGUE_COLUMNS = ["face_rate", "kid_onet", "frechet_onet", "frechet_onet_inf", "precision", "recall",
+#: Columns of the league table shown on the index page.
+LEAGUE_SHOWN_COLUMNS = ["face_rate", "kid_onet", "frechet_onet", "frechet_onet_inf", "precision", "recall",
                   "mahalanobis_median", "core_fraction", "log_likelihood", "nn_train_reencoded"]
 
 _STYLE = """
@@ -156,7 +156,7 @@ def _league_section(table_path, figure):
     if not table_path.exists():
         return ""
     table = pd.read_csv(table_path, index_col=0)
-    columns = [c for c in LEAGUE_COLUMNS if c in table.columns]
+    columns = [c for c in LEAGUE_SHOWN_COLUMNS if c in table.columns]
     table = table.sort_values("kid_onet" if "kid_onet" in table.columns else columns[0])
     head = "".join(f"<th>{html.escape(c)}</th>" for c in ["set or sampler"] + columns)
     body = "".join(

@@ -9,6 +9,12 @@ notebook (``aelatent.runner.run_series``), the CPU seconds of its kernel, and
 the total.
 
     python benchmarks/bench_series.py [--profile smoke] [--default] [--data DIR] [--reuse]
+                                      [--again 12 15]
+
+``--again`` executes the named notebooks a second time on the same run, as a
+reader who re-runs them does, and prints those times beside the first: what the
+stored results of :mod:`aelatent.result_store` save (target: notebook XII
+re-executed within a minute).
 """
 
 from __future__ import annotations
@@ -24,6 +30,8 @@ from aelatent.locations import shared_subset_present
 from aelatent.run_request import RunRequest
 
 TARGETS = {"smoke": 6 * 60}
+#: A notebook re-executed on a run where nothing changed (issue P: XII within a minute).
+AGAIN_TARGET = 60
 
 
 def children_cpu():
@@ -63,6 +71,8 @@ def main(argv=None):
     parser.add_argument("--data", default=None,
                         help="CelebA folder (default: the shared subset if present, else synthetic)")
     parser.add_argument("--only", nargs="*", help="only these notebooks (numbers)")
+    parser.add_argument("--again", nargs="*", default=[],
+                        help="execute these notebooks once more on the same run (e.g. 12 15)")
     parser.add_argument("--reuse", action="store_true",
                         help="use the existing run/cache folders instead of temporary ones")
     args = parser.parse_args(argv)
@@ -91,6 +101,14 @@ def main(argv=None):
             if profile in TARGETS and not args.only:
                 verdict(f"{profile} series", total / 60, TARGETS[profile] / 60, " min",
                         higher_is_better=False)
+            if args.again:
+                first = {row[0]: row[1] for row in rows}
+                again, _ = time_series(profile, data, args.again)
+                print(f"   profile {profile}, executed again on the same run:")
+                table([[r[0], first.get(r[0], float("nan")), r[1], r[3]] for r in again],
+                      ["notebook", "first s", "again s", "status"])
+                for r in again:
+                    verdict(f"{r[0]} again", r[1], AGAIN_TARGET, " s", higher_is_better=False)
     finally:
         if scratch:
             shutil.rmtree(scratch, ignore_errors=True)

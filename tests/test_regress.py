@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from aelatent import regress
+from aelatent import locations, regress
 from aelatent.config import profile_config
 from aelatent.errors import ConfigError
 from aelatent.regress import Row, compare, compare_metrics, derive_entry, derive_references
@@ -262,7 +262,7 @@ def test_references_of_other_data_or_config_fail_clearly(tmp_path):
 def test_command_fails_on_a_moved_key_and_passes_within_tolerance(tmp_path, capsys, monkeypatch):
     from aelatent.cli import main
 
-    monkeypatch.setattr(regress, "REFERENCE_ROOT", tmp_path / "refs")
+    monkeypatch.setattr(locations, "REFERENCE_ROOT", tmp_path / "refs")
     run, variants = fake_variants(tmp_path, {"n_train_images": 5, "final_val_loss": 0.03},
                                   {"n_train_images": 5, "final_val_loss": 0.0301},
                                   {"n_train_images": 5, "final_val_loss": 0.035})
@@ -286,6 +286,50 @@ def test_command_fails_on_a_moved_key_and_passes_within_tolerance(tmp_path, caps
     assert "regress-update" in captured.err
 
 
+def test_widening_folds_another_machines_run_into_the_tolerances(tmp_path, capsys, monkeypatch):
+    """What another CPU moves, measured once, widens the stored spreads by the same rule."""
+    from aelatent.cli import main
+
+    monkeypatch.setattr(locations, "REFERENCE_ROOT", tmp_path / "refs")
+    run, variants = fake_variants(tmp_path, {"n_train_images": 5, "final_val_loss": 0.03,
+                                             "recon_face_rate": 0.5},
+                                  {"n_train_images": 5, "final_val_loss": 0.0301,
+                                   "recon_face_rate": 0.5},
+                                  {"n_train_images": 5, "final_val_loss": 0.035,
+                                   "recon_face_rate": 0.6})
+    refs = tmp_path / "refs" / "smoke-synthetic-seed0"
+    regress.write_references(run, variants, refs, "smoke", [NB])
+    other_cpu = fake_run(tmp_path / "avx2", {"n_train_images": 5, "final_val_loss": 0.031,
+                                             "recon_face_rate": 0.56})
+    before = regress.check_run(other_cpu, refs, "smoke", [NB])
+    assert [r.key for r in before.failures] == ["recon_face_rate"]          # beyond half a seed
+    assert main(["regress", "--widen", "avx2-threads1", "--use-run", str(other_cpu),
+                 "--only", "01"]) == 0
+    assert "avx2-threads1: 1 tolerances widened, 1 keys now reported" in capsys.readouterr().out
+    stored = json.loads((refs / f"{NB}.json").read_text())
+    assert stored["final_val_loss"]["spread"] == pytest.approx(0.001)
+    assert stored["final_val_loss"]["abs"] == pytest.approx(0.004)        # 4 x the new spread
+    assert stored["final_val_loss"]["seed_spread"] == pytest.approx(0.005)
+    assert stored["recon_face_rate"]["regressed"] is False                 # 0.06 of a seed's 0.1
+    assert stored["n_train_images"]["abs"] == 0                            # invariants stay exact
+    source = json.loads((refs / regress.SOURCE_FILE).read_text())
+    assert source["variants"][-1]["name"] == "avx2-threads1" and source["variants"][-1]["widened"]
+    assert source["variants"][-1]["env"]["ONEDNN_MAX_CPU_ISA"] == "AVX2"
+    assert regress.check_run(other_cpu, refs, "smoke", [NB]).passed
+    # a planted change is still far outside
+    fake_run(other_cpu, {"n_train_images": 5, "final_val_loss": 0.04, "recon_face_rate": 0.56})
+    assert not regress.check_run(other_cpu, refs, "smoke", [NB]).passed
+
+
+def test_the_avx2_variant_is_run_on_avx512_cpus_only():
+    names = [v.name for v in regress.default_variants({}, {"avx512f": True})]
+    assert names == ["threads1", "onednn0", "avx2-threads1", "seed+1", "seed+2"]
+    assert [v.name for v in regress.default_variants({}, {"avx512f": False})] == \
+        ["threads1", "onednn0", "seed+1", "seed+2"]
+    with pytest.raises(ConfigError, match="unknown variant"):
+        regress.extra_variant("avx3")
+
+
 def test_use_run_of_another_profile_is_refused(tmp_path):
     run = fake_run(tmp_path / "run", {"n_train_images": 5})
     with pytest.raises(ConfigError, match="not a 'default' run"):
@@ -302,8 +346,8 @@ def test_reference_folder_names_the_data_source():
 
 def test_committed_references_are_well_formed():
     """Every committed reference entry has a value and a valid tolerance."""
-    folders = [p for p in regress.REFERENCE_ROOT.iterdir() if p.is_dir()]
-    assert folders, f"no reference folders in {regress.REFERENCE_ROOT}"
+    folders = [p for p in locations.REFERENCE_ROOT.iterdir() if p.is_dir()]
+    assert folders, f"no reference folders in {locations.REFERENCE_ROOT}"
     for folder in folders:
         source = json.loads((folder / regress.SOURCE_FILE).read_text())
         assert folder.name == f"{source['profile']}-{source['data']}-seed{source['seed']}"

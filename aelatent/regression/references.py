@@ -18,10 +18,6 @@ from .comparison import Row, compare
 from .tolerances import NOISE_RATIO, SEED_SHARE, TOLERANCE_FACTOR, derive_references
 from .variants import SOURCE_FILE
 
-#: Where the committed references live.
-REFERENCE_ROOT = locations.REFERENCE_ROOT
-
-
 class RegressionFailed(AelatentError):
     """Metrics moved outside their tolerance, or references are missing."""
 
@@ -39,7 +35,7 @@ def reference_name(profile, config):
 def reference_dir(profile="smoke", data_dir="", seed=0, root=None):
     """The reference folder for a profile, data folder (``""`` = synthetic) and seed."""
     config = profile_config(profile, data_dir, seed)
-    return Path(root or REFERENCE_ROOT) / reference_name(profile, config)
+    return Path(root or locations.REFERENCE_ROOT) / reference_name(profile, config)
 
 
 def read_references(folder):
