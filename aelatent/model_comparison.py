@@ -40,11 +40,11 @@ COMPARISON_DEFAULTS = {
 }
 
 
-def comparison_settings(profile, betas=None, n_images=0, n_boot=0):
+def comparison_settings(profile, betas=None, n_images=None, n_boot=None):
     """Notebook XV's settings: its parameters where given, else :data:`COMPARISON_DEFAULTS`.
 
-    ``betas=None`` (or ``[]``) takes the profile's sweep, ``()`` skips it; ``n_images`` and
-    ``n_boot`` 0 take the profile's. Returns a dict with keys ``betas``, ``n_images``, ``n_boot``.
+    ``None`` takes the profile's value (as notebook XII's :func:`aelatent.league.league_defaults`
+    does); ``betas=()`` skips the sweep. Returns a dict with keys ``betas``, ``n_images``, ``n_boot``.
     """
     from .errors import ConfigError
     from .validation import check_int
@@ -52,16 +52,16 @@ def comparison_settings(profile, betas=None, n_images=0, n_boot=0):
     if profile not in COMPARISON_DEFAULTS:
         raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(COMPARISON_DEFAULTS)}.")
     defaults = COMPARISON_DEFAULTS[profile]
-    if isinstance(betas, tuple) and not betas:
-        betas = []
-    elif not betas:
+    if betas is None:
         betas = defaults["betas"]
     betas = [float(b) for b in betas]
     if any(not np.isfinite(b) or b <= 0 for b in betas):
         raise ConfigError(f"betas must be positive KL weights, got {betas}.")
     return {"betas": betas,
-            "n_images": check_int(n_images or defaults["n_images"], "n_images", minimum=10),
-            "n_boot": check_int(n_boot or defaults["n_boot"], "n_boot", minimum=2)}
+            "n_images": check_int(defaults["n_images"] if n_images is None else n_images, "n_images",
+                                  minimum=10),
+            "n_boot": check_int(defaults["n_boot"] if n_boot is None else n_boot, "n_boot",
+                                minimum=2)}
 
 
 def latent_geometry(run, n_prior=5000, core_quantile=0.99, seed=0):

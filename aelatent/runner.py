@@ -67,8 +67,9 @@ class TrainingLines:
     #: Seconds without a line passed on after which :meth:`heartbeat` says the notebook still works.
     QUIET_AFTER = 50.0
 
-    def __init__(self, say, quiet_after=None):
+    def __init__(self, say, quiet_after=None, poll=1.0):
         self._say_line = say
+        self.poll = poll                 # seconds between the heartbeat's looks at the clock
         self.pending = ""
         self.epoch = None
         self.quiet_after = self.QUIET_AFTER if quiet_after is None else quiet_after
@@ -88,7 +89,7 @@ class TrainingLines:
         stop, started = threading.Event(), time.monotonic()
 
         def beat():
-            while not stop.wait(1.0):
+            while not stop.wait(self.poll):
                 if time.monotonic() - self.last_said >= self.quiet_after:
                     last = f" (last: {self.last_line})" if self.last_line else ""
                     self.say(f"    ... still working, {time.monotonic() - started:.0f} s into "

@@ -73,16 +73,16 @@ def test_a_quiet_notebook_gets_a_heartbeat_line_naming_its_last_stage():
     import time
 
     said = []
-    sink = runner.TrainingLines(said.append, quiet_after=1.0)
+    sink = runner.TrainingLines(said.append, quiet_after=0.2, poll=0.02)
     with sink.heartbeat():
         sink.write(stage_line("fitting gmm100 ...") + "\n")
-        time.sleep(2.6)
+        time.sleep(0.5)
     assert said[0] == "    » fitting gmm100 ..."
     beats = said[1:]
     assert beats and all(b.startswith("    ... still working") for b in beats)
     assert "(last: » fitting gmm100 ...)" in beats[0]
     said.clear()
-    time.sleep(1.5)                   # the heartbeat ends with its block
+    time.sleep(0.3)                   # the heartbeat ends with its block
     assert said == []
 
 

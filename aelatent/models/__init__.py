@@ -18,14 +18,14 @@ Every layer is a built-in Keras layer, so runs load with ``safe_mode=True``.
 
 from __future__ import annotations
 
-import importlib
+from . import ae, rae, vae
 
 #: kind -> (module, what its loss is), in the order notebooks show them.
 MODEL_KINDS = {
-    "ae": ("ae", "mean squared error per pixel"),
-    "vae": ("vae", "summed squared error per image + kl_weight x KL divergence (nats per image)"),
-    "rae": ("rae", "summed squared error per image + z_penalty x ||z||^2/2 + the decoder's "
-                   "regulariser"),
+    "ae": (ae, "mean squared error per pixel"),
+    "vae": (vae, "summed squared error per image + kl_weight x KL divergence (nats per image)"),
+    "rae": (rae, "summed squared error per image + z_penalty x ||z||^2/2 + the decoder's "
+                 "regulariser"),
 }
 
 #: The loss terms each kind reports in its history besides ``loss``.
@@ -34,8 +34,7 @@ LOSS_TERMS = {"ae": (), "vae": ("mse", "kl"), "rae": ("mse", "z_penalty", "decod
 
 def build(config, optimizer):
     """``(encoder, decoder, trainable model, {name: further model to save})`` of ``config.model``."""
-    module = importlib.import_module(f".{MODEL_KINDS[config.model][0]}", __name__)
-    return module.build(config, optimizer)
+    return MODEL_KINDS[config.model][0].build(config, optimizer)
 
 
 def describe_loss(config):
