@@ -350,6 +350,37 @@ def uniform_radius_std(b):
     return b / np.sqrt(15.0)
 
 
+def origin_position(gaussian, z):
+    """Where the origin lies relative to a cloud of z-points, as a sentence computed from the numbers.
+
+    Three cases, by the origin's Mahalanobis distance under ``gaussian`` (a fitted
+    :class:`LatentGaussian`) against the distances of the points ``z``: *outside
+    the core* (beyond its ``core_quantile`` radius: the blog's plain AE),
+    *at the border of the bulk* (inside the core, farther out than the median
+    point), or *inside the bulk* (nearer the centre than the median point: a VAE
+    trained towards N(0, I)).
+
+    Returns
+    -------
+    str
+        e.g. ``"the origin lies outside the 99 % core: ... (Mahalanobis distance 47.1; ...)"``
+    """
+    d = float(gaussian.mahalanobis(np.zeros((1, gaussian.n_features_in_)))[0])
+    distances = gaussian.mahalanobis(np.asarray(z))
+    median, core = float(np.median(distances)), gaussian.core_radius_
+    share = f"{gaussian.core_quantile:.0%}"
+    if d > core:
+        where = (f"outside the {share} core: farther from the centre than {share} of the "
+                 "z-points, a place the decoder was hardly trained on")
+    elif d > median:
+        where = (f"at the border of the bulk: inside the {share} core, but farther from the centre "
+                 "than the median z-point")
+    else:
+        where = "inside the bulk: nearer the centre than the median z-point"
+    return (f"the origin lies {where} (Mahalanobis distance {d:.1f}; z-points: median {median:.1f}, "
+            f"{share} core radius {core:.1f}; {np.mean(distances > d):.1%} of them lie farther out)")
+
+
 def best_matching_b(radius_mean, n_dims, b_values=None):
     """The b whose uniform [-b, b] vectors have the given mean radius.
 

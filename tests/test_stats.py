@@ -237,3 +237,16 @@ def test_distribution_plots_draw_every_component(normal_cloud):
     assert sorted(grid.dendrogram_row.reordered_ind) == list(range(N_DIMS))
     ax = plots.centre_plane({"cloud": z[:500]}, z.mean(axis=0))
     assert len(ax.collections) == 3
+
+
+@pytest.mark.parametrize("shift, where", [(0.0, "inside the bulk"), (1.2, "at the border of the bulk"),
+                                          (3.0, "outside the 99% core")])
+def test_the_origins_place_is_said_from_the_numbers(shift, where):
+    """A VAE-like cloud around the origin, a cloud with the origin at its border, an off-origin one."""
+    from aelatent.stats import LatentGaussian, origin_position
+
+    z = np.random.default_rng(0).normal(shift, 1.0, (2000, 16))
+    sentence = origin_position(LatentGaussian().fit(z), z)
+    assert sentence.startswith(f"the origin lies {where}")
+    others = {"inside the bulk", "at the border of the bulk", "outside the 99% core"} - {where}
+    assert not any(o in sentence for o in others)
