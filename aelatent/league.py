@@ -142,7 +142,9 @@ class League:
         Wall seconds per stage of the scoring (fitting samplers, decoding, face
         detection, ONet, distances, ...), see :meth:`time_table`.
     fitted : dict of str -> LatentSampler
-        The fitted samplers by row key (e.g. for :func:`aelatent.frontier.quality_novelty_frontier`).
+        The fitted samplers by row key (e.g. for :func:`aelatent.frontier.quality_novelty_frontier`);
+        a row reused from the run's stored rows (:class:`LeagueRows`) has one here only when it
+        was given fitted.
     """
 
     table: object
@@ -494,6 +496,8 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
     for key in keys:
         sampler = fitted.get(key) or make_sampler(key)
         if rows.restore(scorer, key, sampler.get_params(deep=True)):
+            if key in fitted:               # a sampler given fitted stays at hand (the frontier's)
+                samplers[key] = sampler
             continue
         if scorer.say and key not in fitted:
             scorer.say(stage_line(f"fitting {key} ..."))

@@ -52,6 +52,7 @@ def test_a_changed_sampler_parameter_recomputes_that_row_only(league_run):
                                            **SETTINGS)
     assert result_store.TALLY["league rows"] == {"reused": 6, "computed": 1}
     assert changed.table.loc["normal", "kid_onet"] == first.table.loc["normal", "kid_onet"]
+    assert set(changed.fitted) == {"gmm10"}        # a reused row has no fitted sampler unless given
     assert changed.table.loc["gmm10", "log_likelihood"] != first.table.loc["gmm10", "log_likelihood"]
 
 
