@@ -157,10 +157,13 @@ def test_run_and_cache_artifacts_are_pickle_free(tiny_run):
     files = [p for folder in folders for p in folder.rglob("*") if p.is_file()]
     assert files
     for path in files:
-        assert path.suffix in {".json", ".npy", ".keras", ""}, path     # "" = the .lock file
+        assert path.suffix in {".json", ".npy", ".npz", ".keras", ""}, path   # "" = the .lock file
         if path.suffix == ".npy":
             array = np.load(path, allow_pickle=False)
             assert array.dtype != object, path
+        elif path.suffix == ".npz":             # stored results (aelatent.result_store)
+            with np.load(path, allow_pickle=False) as arrays:
+                assert all(arrays[name].dtype != object for name in arrays.files), path
         elif path.suffix == ".json":
             json.loads(path.read_text())
 
