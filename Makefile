@@ -49,7 +49,7 @@ report: setup  ## write runs/<run>/report/index.html for the last run (or RUN_NA
 	$(BIN)/python -m aelatent report --run-name "$(RUN_NAME)"
 
 test: setup browser  ## run the test suite (uses ../shared/data/celeba_subset when present)
-	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest --durations=15
 
 REGRESS_DATA ?= auto
 
