@@ -74,6 +74,38 @@ def test_bootstrap_interval_covers_the_estimate_and_narrows_with_n():
         distances.bootstrap_interval(distances.kernel_distance, *small, level=1.0)
 
 
+def test_kernel_bootstrap_reuses_its_kernel_matrices_and_keeps_the_values():
+    # the resamples of the kernel distance are weighted sums over kernels computed once: the
+    # interval equals the one that recomputes the kernels on every resample
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(120, 16)), rng.normal(size=(90, 16)) + 0.2
+    recomputed = distances.bootstrap_interval(
+        lambda x, y, cx=None, cy=None: distances.kernel_distance(x, y, cx, cy), a, b, n_boot=30)
+    assert distances.bootstrap_interval(distances.kernel_distance, a, b, n_boot=30) == \
+        pytest.approx(recomputed, rel=1e-9)
+
+
+def test_kid_ratio_interval_is_joint_and_covers_the_true_ratio():
+    # two sets shifted from the reference by 0.4 and 0.2 in each of 16 dimensions: the ratio of
+    # their KIDs is near (0.4 / 0.2)^2 = 4 for small shifts; its joint interval covers the
+    # estimate, and is narrower than the ratio of the two rows' own intervals, whose shared
+    # reference noise adds up instead of cancelling
+    rng = np.random.default_rng(6)
+    real = rng.normal(size=(300, 16))
+    far, near = rng.normal(size=(300, 16)) + 0.4, rng.normal(size=(300, 16)) + 0.2
+    ratio, low, high = distances.kid_ratio_interval(real, far, near, n_boot=100)
+    assert ratio == pytest.approx(distances.kernel_distance(real, far)
+                                  / distances.kernel_distance(real, near), rel=1e-9)
+    assert low < ratio < high and 2.5 < ratio < 6 and low < 4 < high
+    lo_far, hi_far = distances.bootstrap_interval(distances.kernel_distance, real, far, n_boot=100)
+    lo_near, hi_near = distances.bootstrap_interval(distances.kernel_distance, real, near,
+                                                    n_boot=100)
+    assert high - low < hi_far / lo_near - lo_far / hi_near
+    assert distances.kid_ratio_interval(real, far, near, n_boot=100) == (ratio, low, high)
+    # a ceiling indistinguishable from the reference has no ratio
+    assert np.isnan(distances.kid_ratio_interval(real, far, real[::-1], n_boot=20)[0])
+
+
 def test_counts_are_repeated_rows():
     rng = np.random.default_rng(2)
     a, b = rng.normal(size=(30, 6)), rng.normal(size=(40, 6)) + 0.3
