@@ -17,7 +17,7 @@ import numpy as np
 
 from .copying import copy_ratio
 from .errors import ConfigError
-from .league_scoring import (LeagueScorer, QualityReference, calibration_sets,  # noqa: F401
+from .league_scoring import (CEILING, LeagueScorer, QualityReference, calibration_sets,  # noqa: F401
                              split_validation)
 from .progress import stage_line
 from .result_store import TALLY, ResultStore, code_fingerprint, file_fingerprint, reuse_summary
@@ -92,6 +92,7 @@ FEATURE_SPACES = ("onet", "dlib")
 LEAGUE_COLUMNS = (["kind", "n_images", "n_compared", "n_descriptors", "face_rate", "onet_score"]
                   + [f"{d}_{s}{x}" for s in FEATURE_SPACES for d in ("frechet", "kid")
                      for x in ("", "_low", "_high")] + [f"frechet_{s}_inf" for s in FEATURE_SPACES]
+                  + [f"kid_{s}_ratio{x}" for s in FEATURE_SPACES for x in ("", "_low", "_high")]
                   + ["kid_onet_recon", "precision", "recall", "latent_precision", "latent_recall",
                      "mahalanobis_median", "core_fraction", "log_likelihood",
                      "nn_train_z", "nn_train_reencoded"])
@@ -104,6 +105,9 @@ NOT_METRICS = ("kind", "n_images", "n_compared")
 DISTANCES = {"frechet_onet": "Frechet distance, ONet features",
              "kid_onet": "kernel distance (KID), ONet features",
              "kid_dlib": "KID, dlib face descriptors"}
+
+#: The ratios to the reconstructions with a joint interval (value, low, high), per feature space.
+RATIOS = {"kid_onet_ratio": "KID-ONet / reconstructions'", "kid_dlib_ratio": "KID-dlib / reconstructions'"}
 
 
 @dataclasses.dataclass
@@ -129,7 +133,10 @@ class League:
         training z-point; ``kid_onet_recon``, KID-ONet against the
         *reconstructions* of the reference half (a measure of the density
         alone: the decoder's own limits cancel; for the ``recon`` row the floor
-        of two halves of reconstructions).
+        of two halves of reconstructions); ``kid_onet_ratio`` (and ``kid_dlib_ratio``), the row's
+        KID over the reconstructions' with ``_low``/``_high``, a 95 % interval of the ratio
+        itself from resamples of the reference, the row and the reconstructions drawn jointly
+        (:func:`aelatent.distances.kid_ratio_interval`; NaN for the reconstructions themselves).
     examples : dict of str -> uint8 array
         The first images of every row, for sample grids.
     nearest_training : dict of str -> int array
@@ -175,7 +182,8 @@ class League:
         """Each sampler's distances divided by the reconstructions', next to the RAE paper's FID ratios.
 
         Columns: the ratios of Frechet-ONet (at this n and extrapolated), of
-        KID-ONet and, when computed, of KID-dlib and Frechet-dlib; ``copy_ratio``, the sampler's
+        KID-ONet with its joint 95 % interval (``kid_ratio_low``/``_high``) and, when computed,
+        of KID-dlib (``dlib_kid_ratio_low``/``_high``) and Frechet-dlib; ``copy_ratio``, the sampler's
         ``nn_train_reencoded`` over that of the real validation images (below 1:
         closer to training faces than unseen real faces are); and the paper's ratio.
         """
@@ -186,9 +194,13 @@ class League:
             "frechet_onet": t.loc[s, "frechet_onet"],
             "ratio_to_recon": t.loc[s, "frechet_onet"] / t.loc["recon", "frechet_onet"],
             "inf_ratio_to_recon": t.loc[s, "frechet_onet_inf"] / t.loc["recon", "frechet_onet_inf"],
-            "kid_ratio_to_recon": t.loc[s, "kid_onet"] / t.loc["recon", "kid_onet"]})
+            "kid_ratio_to_recon": t.loc[s, "kid_onet"] / t.loc["recon", "kid_onet"],
+            "kid_ratio_low": t.loc[s, "kid_onet_ratio_low"],
+            "kid_ratio_high": t.loc[s, "kid_onet_ratio_high"]})
         if t["kid_dlib"].notna().any():
             out["dlib_kid_ratio_to_recon"] = t.loc[s, "kid_dlib"] / t.loc["recon", "kid_dlib"]
+            out["dlib_kid_ratio_low"] = t.loc[s, "kid_dlib_ratio_low"]
+            out["dlib_kid_ratio_high"] = t.loc[s, "kid_dlib_ratio_high"]
             out["dlib_frechet_ratio_to_recon"] = t.loc[s, "frechet_dlib"] / t.loc["recon", "frechet_dlib"]
         out["copy_ratio"] = copy_ratio(t.loc[s, "nn_train_reencoded"],
                                        t.loc["real_vs_real", "nn_train_reencoded"])
@@ -210,36 +222,41 @@ class League:
 
     def plot(self, size=(14, 3.8)):
         """Bars of Frechet-ONet, KID-ONet and (when computed) KID-dlib -- log scales, bootstrap
-        intervals as error bars -- and of the face rate per sampler and negative, with the
-        real-vs-real and reconstruction levels as lines; returns the figure."""
+        intervals as error bars -- of the KID ratios to the reconstructions with their joint
+        intervals, and of the face rate per sampler and negative, with the real-vs-real and
+        reconstruction levels as lines; returns the figure."""
         import matplotlib.pyplot as plt
         t = self.table
         order = self.samplers + [k for k in ("blurred", "grey", "noise") if k in t.index]
         colours = ["C0" if k in self.samplers else "0.6" for k in order]
-        panels = [(column, f"{title} (log)") for column, title in DISTANCES.items()
-                  if t[column].notna().all()] + [("face_rate", "MTCNN face detection rate")]
+        panels = [(column, f"{title} (log)") for column, title in {**DISTANCES, **RATIOS}.items()
+                  if t.loc[order, column].notna().all()]
+        panels.append(("face_rate", "MTCNN face detection rate"))
         fig, axes = plt.subplots(1, len(panels), figsize=(size[0] * len(panels) / 3, size[1]))
         for ax, (column, title) in zip(axes, panels):
             values = t.loc[order, column].astype(float)
-            error = None
-            if column in DISTANCES:
+            error, logarithmic = None, column in DISTANCES or column in RATIOS
+            if logarithmic:
                 low = t.loc[order, f"{column}_low"].astype(float)
                 high = t.loc[order, f"{column}_high"].astype(float)
                 error = np.clip([values - low, high - values], 0, None)
             ax.bar(range(len(order)), values, color=colours, yerr=error, capsize=2)
-            ax.axhline(t.loc["real_vs_real", column], ls="--", c="green", label="real vs real")
-            ax.axhline(t.loc["recon", column], ls=":", c="darkorange", lw=2, label="reconstructions")
+            real, recon = t.loc["real_vs_real", column], t.loc["recon", column]
+            if np.isfinite(real):
+                ax.axhline(real, ls="--", c="green", label="real vs real")
+            ax.axhline(1.0 if column in RATIOS else recon, ls=":", c="darkorange", lw=2,
+                       label="reconstructions")
             ax.set_xticks(range(len(order)), order, rotation=40, ha="right", fontsize=8)
             ax.set_title(title, fontsize=10)
-            if column in DISTANCES:    # KID of real vs real can be <= 0: keep the axis positive
+            if logarithmic:    # KID of real vs real can be <= 0: keep the axis positive
                 ax.set_yscale("log")
-                ax.set_ylim(bottom=max(min(values[values > 0].min(), t.loc["recon", column]) / 3,
-                                       1e-6))
+                floor = 1.0 if column in RATIOS else recon
+                ax.set_ylim(bottom=max(min(values[values > 0].min(), floor) / 3, 1e-6))
         axes[-1].set_ylim(0, 1.05)
         axes[0].legend(fontsize=8)
         fig.suptitle(f"Sampler league: {int(t['n_compared'].min())} images per set against "
                      f"{self.n_reference} held-out real images (grey bars: negatives; error bars: "
-                     "95 % bootstrap intervals)", fontsize=10)
+                     "95 % bootstrap intervals, of the ratios jointly)", fontsize=10)
         fig.tight_layout()
         return fig
 
@@ -388,13 +405,14 @@ class LeagueRows:
         if row["n_descriptors_asked"] != self.n_descriptors:
             if self.n_descriptors:
                 return False
-            row = {k: v for k, v in row.items() if not k.endswith(("_dlib", "_dlib_low",
-                                                                 "_dlib_high", "_dlib_inf"))}
+            row = {k: v for k, v in row.items() if "_dlib" not in k}
             row.pop("n_descriptors", None)
         row.pop("n_descriptors_asked")
         scorer.rows[key] = row
         scorer.features[key], scorer.examples[key], scorer.nearest[key] = (
             arrays["features"], arrays["examples"], arrays["nearest"])
+        if self.n_descriptors and "descriptors" in arrays:
+            scorer.descriptors[key] = arrays["descriptors"]
         self.reused.append(key)
         TALLY[self.entries.kind]["reused"] += 1
         return True
@@ -406,7 +424,9 @@ class LeagueRows:
         self.entries.save({**self.common, "row": key, "what": what},
                         {**scorer.rows[key], "n_descriptors_asked": self.n_descriptors},
                         {"features": scorer.features[key], "examples": scorer.examples[key],
-                         "nearest": scorer.nearest[key]})
+                         "nearest": scorer.nearest[key],
+                         **({"descriptors": scorer.descriptors[key]}
+                            if key in scorer.descriptors else {})})
         TALLY[self.entries.kind]["computed"] += 1
 
 
@@ -484,7 +504,8 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
     rows = LeagueRows(run, seed=seed, n_images=n_images, k=k, n_examples=n_examples, n_boot=n_boot,
                       n_descriptors=scorer.n_descriptors)
     calibration = None
-    for key in CALIBRATION_ROWS:
+    # the reconstructions first: every later row's KID is divided by theirs (CEILING)
+    for key in sorted(CALIBRATION_ROWS, key=lambda k: k != CEILING):
         if rows.restore(scorer, key, {"calibration": key}):
             continue
         if calibration is None:
@@ -514,6 +535,8 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
     if scorer.say:
         reused = f" (reused: {', '.join(rows.reused)})" if rows.reused else ""
         scorer.say(f"stored results: {reuse_summary()}{reused}")
-    table = pd.DataFrame.from_dict(scorer.rows, orient="index").reindex(columns=LEAGUE_COLUMNS)
+    table = pd.DataFrame.from_dict(scorer.rows, orient="index").reindex(
+        index=[*CALIBRATION_ROWS, *(k for k in scorer.rows if k not in CALIBRATION_ROWS)],
+        columns=LEAGUE_COLUMNS)
     return League(table, scorer.examples, scorer.nearest, scorer.features,
                   scorer.reference.scores_.features, scorer.seconds, samplers)

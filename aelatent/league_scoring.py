@@ -5,7 +5,8 @@ ONet features, :mod:`aelatent.quality`) and compares any scored image set with
 them through the two-sample measures of :mod:`aelatent.distances`: the
 Frechet distance (with a bootstrap interval and its value extrapolated to
 n -> infinity), the kernel distance KID (with a bootstrap interval) and k-NN
-precision/recall. :func:`split_validation` makes the reference and test halves,
+precision/recall, and a row's KID over the reconstructions' with a joint bootstrap
+interval of that ratio. :func:`split_validation` makes the reference and test halves,
 :func:`calibration_sets` the calibration rows, and :class:`LeagueScorer` turns
 every set into a row of :class:`aelatent.league.League` (with the copy check:
 how close its images re-encoded come to the nearest training z-point).
@@ -19,7 +20,7 @@ import time
 import numpy as np
 
 from .distances import (FeatureStats, bootstrap_interval, extrapolated_frechet_distance,
-                        frechet_distance, kernel_distance, precision_recall)
+                        frechet_distance, kernel_distance, kid_ratio_interval, precision_recall)
 from .errors import ConfigError
 from .locations import cache_dir
 from .quality import (ImageScores, as_uint8_images, blurred_images, detect_faces, grey_images,
@@ -28,6 +29,9 @@ from .result_store import ResultStore, code_fingerprint, content_hash
 from .stats import check_points
 from .validation import check_fitted, check_int
 
+
+#: The calibration row every row's KID is divided by: reconstructions of unseen faces, the ceiling.
+CEILING = "recon"
 
 #: The modules whose code computes image features: their source versions the feature cache.
 FEATURE_CODE = ("aelatent.quality", "aelatent.face_descriptors")
@@ -138,6 +142,7 @@ class LeagueScorer:
             self.recon_features = image_features(run.decode(run.z_val[ref_pos]),
                                                  faces=False)[0].features
         self.rows, self.examples, self.nearest, self.features = {}, {}, {}, {}
+        self.descriptors = {}
 
     @contextlib.contextmanager
     def stage(self, name):
@@ -148,6 +153,23 @@ class LeagueScorer:
         finally:
             self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
 
+    def ratios_to_ceiling(self, key):
+        """KID of row ``key`` over the reconstructions' (:data:`CEILING`), per feature space, with
+        the joint bootstrap interval of the ratio (:func:`aelatent.distances.kid_ratio_interval`):
+        ``kid_onet_ratio``, ``kid_onet_ratio_low``, ``kid_onet_ratio_high``, and ``kid_dlib_ratio...``
+        when both rows have dlib descriptors."""
+        reference = self.reference
+        spaces = {"onet": (reference.scores_.features, self.features)}
+        if getattr(reference, "descriptors_", None) is not None:
+            spaces["dlib"] = (reference.descriptors_, self.descriptors)
+        out = {}
+        for space, (real, rows) in spaces.items():
+            if key in rows and CEILING in rows:
+                values = kid_ratio_interval(real, rows[key], rows[CEILING], n_boot=reference.n_boot,
+                                            random_state=reference.random_state)
+                out.update(zip([f"kid_{space}_ratio{x}" for x in ("", "_low", "_high")], values))
+        return out
+
     def add(self, key, kind, images, z_sampled=None, log_likelihood=np.nan):
         images = as_uint8_images(images)
         with self.stage("re-encode images"):
@@ -156,8 +178,13 @@ class LeagueScorer:
         row = self.reference.compare(scores, z=z_encoded, n=min(self.n_compared, len(images)),
                                      stage=self.stage, descriptors=descriptors)
         self.features[key] = scores.features[:row["n"]]
+        if descriptors is not None and "kid_dlib" in row:
+            self.descriptors[key] = descriptors
         with self.stage("Frechet and kernel distances"):
             row["kid_onet_recon"] = kernel_distance(self.recon_features, self.features[key])
+        if key != CEILING and CEILING in self.features:
+            with self.stage("bootstrap intervals"):
+                row.update(self.ratios_to_ceiling(key))
         row["n_compared"] = row.pop("n")
         row.update(kind=kind, n_images=len(images), log_likelihood=log_likelihood)
         with self.stage("Mahalanobis and nearest training points"):

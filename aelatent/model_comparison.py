@@ -132,7 +132,8 @@ class KindComparison:
 
     def sampler_table(self, baseline="ae"):
         """Per kind and key sampler: face rate, KID-ONet with its interval, its ratio to the
-        kind's own reconstructions and to the ``baseline`` kind's, and the copy ratio."""
+        kind's own reconstructions (with the joint interval of the ratio) and to the
+        ``baseline`` kind's, and the copy ratio."""
         floor = self.leagues[baseline].table.loc["recon", "kid_onet"] if baseline in self.leagues \
             else np.nan
         rows = []
@@ -144,6 +145,8 @@ class KindComparison:
                              "kid_onet_low": t.loc[key, "kid_onet_low"],
                              "kid_onet_high": t.loc[key, "kid_onet_high"],
                              "ratio_own_recon": ratios.loc[key, "kid_ratio_to_recon"],
+                             "ratio_own_recon_low": ratios.loc[key, "kid_ratio_low"],
+                             "ratio_own_recon_high": ratios.loc[key, "kid_ratio_high"],
                              f"ratio_{baseline}_recon": t.loc[key, "kid_onet"] / floor,
                              "copy_ratio": ratios.loc[key, "copy_ratio"]})
             rows.append({"kind": kind, "sampler": "recon", "face_rate": t.loc["recon", "face_rate"],

@@ -36,7 +36,7 @@ KEY_FIGURE_TAG = "key-figure"
 THUMBNAIL_WIDTH = 240
 
 #: Columns of the league table shown on the index page.
-LEAGUE_SHOWN_COLUMNS = ["face_rate", "kid_onet", "frechet_onet", "frechet_onet_inf", "precision", "recall",
+LEAGUE_SHOWN_COLUMNS = ["face_rate", "kid_onet", "kid_onet_ratio", "frechet_onet", "frechet_onet_inf", "precision", "recall",
                   "mahalanobis_median", "core_fraction", "log_likelihood", "nn_train_reencoded"]
 
 _STYLE = """

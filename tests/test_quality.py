@@ -197,3 +197,19 @@ def test_sampler_league_on_a_stub_run(real_faces):
     for key in ("normal_kid_onet", "normal_frechet_onet_inf", "normal_nn_train_z",
                 "component_gauss_log_likelihood", "real_vs_real_kid_onet_high"):
         assert key in m and np.isfinite(m[key]), key
+    # the ratios to the reconstructions carry the joint interval of the ratio itself; the stub's
+    # "reconstructions" are real faces, whose KID can be <= 0: then there is no ratio
+    defined = 0
+    for space in ("onet", "dlib"):
+        recon = t.loc["recon", f"kid_{space}"]
+        ratio = t.loc["normal", f"kid_{space}"] / recon
+        low, high = t.loc["normal", [f"kid_{space}_ratio_low", f"kid_{space}_ratio_high"]]
+        if recon > 0:
+            defined += 1
+            assert t.loc["normal", f"kid_{space}_ratio"] == pytest.approx(ratio, rel=1e-9)
+            assert low < ratio < high
+        else:
+            assert np.isnan([t.loc["normal", f"kid_{space}_ratio"], low, high]).all()
+        assert np.isnan(t.loc["recon", f"kid_{space}_ratio"])
+    assert defined >= 1, "the stub's reconstructions scored <= 0 in both spaces"
+    assert "recon_kid_onet_ratio" not in m
