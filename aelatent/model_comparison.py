@@ -24,8 +24,14 @@ from .copying import COPY_THRESHOLD, best_non_copying
 from .stats import LatentGaussian, best_matching_b, radii
 
 #: The sampler league's rows compared for every kind: N(0, I), notebook VII's per-component
-#: intervals at fact 0.5, the multivariate normal (VIII) and the 10-component mixture (XII).
-KEY_SAMPLERS = ("normal", "component_fact0.5", "mvn", "gmm10")
+#: intervals at fact 0.5, the multivariate normal (VIII), the 10-component mixture (XII) and the
+#: mixture on the leading principal axes (XII, XIV).
+KEY_SAMPLERS = ("normal", "component_fact0.5", "mvn", "gmm10", "pca_gmm10")
+
+#: Samplers whose trailing-axis scale tau each kind chooses for itself, on its training images
+#: (:func:`aelatent.trailing_axes.select_trailing_scale`), as notebook XII does: league key ->
+#: the sampler tuned. The best of them is what a kind's generation is judged by.
+TUNED_SAMPLERS = {"conditional_tuned": "conditional_gmm10"}
 
 #: A component is *active* when its variance across the images exceeds this (Burda et al. 2016).
 ACTIVE_VARIANCE = 0.01
@@ -222,6 +228,22 @@ class KindComparison:
         fig.tight_layout()
         return fig
 
+    def plot_reconstructions(self, n=8, size=1.2):
+        """The same validation images (top row) reconstructed by every kind (one row each)."""
+        from .plots import compare_rows
+
+        first = next(iter(self.runs.values()))
+        val_index = first.image_set.val_index[:n]
+        for kind, run in self.runs.items():
+            if not np.array_equal(run.image_set.val_index[:n], val_index):
+                from .errors import ConfigError
+                raise ConfigError(f"the {kind} run has other validation images than the "
+                                  f"{next(iter(self.runs))} run: compare runs of one data split.")
+        rows = [first.image_set.images[val_index]] + [run.decode(run.z_val[:n])
+                                                       for run in self.runs.values()]
+        return compare_rows(rows, ["validation images"] + [k.upper() for k in self.runs], size=size,
+                            title="The same unseen faces reconstructed by each kind")
+
     def metrics(self, baseline="ae"):
         """The flat metric dict: ``{kind}_{geometry column}``, ``{kind}_{sampler}_{column}`` and
         ``{kind}_best_ratio_own_recon`` / ``_ratio_{baseline}_recon``."""
@@ -237,9 +259,17 @@ class KindComparison:
         return {k: float(v) for k, v in out.items()}
 
 
-def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, progress=True):
-    """Geometry and key-sampler league of every run of ``runs`` (kind -> Run); see :class:`KindComparison`."""
+def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tuned=TUNED_SAMPLERS,
+                  progress=True):
+    """Geometry and key-sampler league of every run of ``runs`` (kind -> Run); see :class:`KindComparison`.
+
+    Every kind also gets the samplers of ``tuned`` (league key -> sampler key) with the scale tau
+    of their trailing axes chosen on its own training images; the chosen tau joins the geometry
+    table as ``{key}_tau``.
+    """
     from .league import sampler_league
+    from .samplers import make_sampler
+    from .trailing_axes import select_trailing_scale
 
     geometry = pd.DataFrame({kind: {**loss_terms(run), **latent_geometry(run, seed=seed)}
                              for kind, run in runs.items()}).T
@@ -247,8 +277,15 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, pr
     for kind, run in runs.items():
         if progress:
             print(f"league of the {kind}:")
-        leagues[kind] = sampler_league(run, list(keys), n_images=n_images, seed=seed,
-                                       n_boot=n_boot, n_descriptors=0, progress=progress)
+        fitted = {}
+        for name, key in tuned.items():
+            chosen = select_trailing_scale(run, make_sampler(key).fit(run.z_train),
+                                           n_images=min(n_images, 450), seed=seed)
+            fitted[name] = chosen.sampler
+            geometry.loc[kind, f"{name}_tau"] = chosen.best
+        leagues[kind] = sampler_league(run, [*keys, *tuned], n_images=n_images, seed=seed,
+                                       n_boot=n_boot, n_descriptors=0, fitted=fitted,
+                                       progress=progress)
     return KindComparison(dict(runs), geometry, leagues)
 
 
@@ -273,6 +310,52 @@ def beta_sweep(runs, n_images=200, seed=0):
     return frame
 
 
+def sweep_summary(sweep):
+    """What the VAE's KL weight did in :func:`beta_sweep`'s table, in one sentence."""
+    if not len(sweep):
+        return "No KL weights were swept."
+
+    def where(row):
+        return (f"origin at Mahalanobis distance {row['origin_mahalanobis']:.1f}, "
+                + ("inside" if row["origin_inside_core"] else "outside")
+                + f" the core ({row['core_radius']:.1f}); N(0, I) draws decode to faces at rate "
+                f"{row['normal_face_rate']:.2f}; validation MSE {row['val_mse']:.4f}; "
+                f"{row['active_units']:.0f} active units")
+
+    low, high = sweep.index.min(), sweep.index.max()
+    if low == high:
+        return f"One KL weight only ({low:g}): {where(sweep.loc[low])}."
+    like_ae = not sweep.loc[low, "origin_inside_core"]
+    return (f"KL weight {low:g}: {where(sweep.loc[low])}. KL weight {high:g}: "
+            f"{where(sweep.loc[high])}. So the smallest weight "
+            + ("does place the z-points off the origin, as a plain AE does."
+               if like_ae else "still keeps the origin inside the core: it does not behave like a "
+               "plain AE in this respect."))
+
+
+def plot_sweep(sweep, size=(11, 3.2)):
+    """Against the KL weight (log scale): the origin's Mahalanobis distance over the core radius
+    (above 1: outside the core), the face rate of N(0, I) draws and the validation MSE; None
+    for an empty sweep."""
+    import matplotlib.pyplot as plt
+
+    if not len(sweep):
+        return None
+    fig, axes = plt.subplots(1, 3, figsize=size)
+    beta = sweep.index.to_numpy(dtype=float)
+    panels = [(sweep["origin_mahalanobis"] / sweep["core_radius"], "origin / core radius", 1.0),
+              (sweep["normal_face_rate"], "face rate of N(0, I) draws", None),
+              (sweep["val_mse"], "validation MSE per pixel", None)]
+    for ax, (values, label, line) in zip(axes, panels):
+        ax.plot(beta, values.to_numpy(dtype=float), "o-")
+        if line is not None:
+            ax.axhline(line, ls=":", c="r", label="core radius")
+            ax.legend(fontsize=8)
+        ax.set(xscale="log", xlabel="KL weight", title=label)
+    fig.tight_layout()
+    return fig
+
+
 def sweep_metrics(sweep):
     """The flat metrics of :func:`beta_sweep`'s table: ``vae_beta{b:g}_{column}``."""
     return {f"vae_beta{beta:g}_{column}": float(value)
@@ -293,8 +376,50 @@ def origin_summary(geometry):
     return "\n".join(lines)
 
 
+def overlapping(rows, winner):
+    """The labels of ``rows`` (with ``kid_onet_low``/``_high``) whose KID-ONet interval overlaps
+    ``winner``'s -- those it is not separated from."""
+    high = rows.loc[winner, "kid_onet_high"]
+    others = rows.drop(index=winner)
+    return [k for k in others.index if others.loc[k, "kid_onet_low"] <= high]
+
+
+def _separation(rows, winner):
+    tied = overlapping(rows, winner)
+    return (f" (not separated from {', '.join(k.upper() for k in tied)}: their KID-ONet intervals "
+            "overlap)" if tied else " (its KID-ONet interval lies below the others')")
+
+
+def use_a_vae_sentence(normal, fair, winner, baseline="ae"):
+    """The answer to "should I just use a VAE?" from the N(0, I) rows and the best ex-post rows."""
+    if "vae" not in normal.index:
+        return "Should a reader just use a VAE? This comparison has no VAE."
+    vae_faces = normal.loc["vae", "face_rate"]
+    prior = (f"A VAE is the kind to use if you want to sample N(0, I) directly: its draws are faces at "
+             f"rate {vae_faces:.2f}" + ("" if len(normal) == 1 else ", against " + ", ".join(
+                 f"{k.upper()} {normal.loc[k, 'face_rate']:.2f}" for k in normal.index if k != "vae"))
+             + ". ")
+    if winner is None:
+        return "Should a reader just use a VAE? " + prior + "No kind has a fair ex-post sampler here."
+    tied = overlapping(fair, winner)
+    if winner == "vae" and not tied:
+        return ("Should a reader just use a VAE? In this run, yes: " + prior + "With the best ex-post "
+                "density too, the VAE's faces come closest to real ones, separated from the others.")
+    if winner == "vae" or "vae" in tied:
+        return ("Should a reader just use a VAE? Not on this evidence: " + prior + "With each kind's "
+                "best ex-post density the VAE is not separated from "
+                + ", ".join(k.upper() for k in [winner, *tied] if k != "vae")
+                + ", so a plain AE with a fitted density does as well within this league's precision.")
+    return ("Should a reader just use a VAE? No: " + prior + f"But with each kind's best ex-post "
+            f"density the {winner.upper()} generates better faces, and the VAE's are separated from it.")
+
+
 def comparison_verdict(comparison, baseline="ae"):
-    """The closing paragraph of notebook XV, computed from the numbers (a markdown string)."""
+    """The closing paragraph of notebook XV, computed from the numbers (a markdown string).
+
+    A kind is called best only where its KID-ONet interval lies below the others'; otherwise
+    the line names those it is not separated from.
+    """
     table = comparison.sampler_table(baseline)
     geometry = comparison.geometry
     normal = table.xs("normal", level="sampler")
@@ -303,16 +428,19 @@ def comparison_verdict(comparison, baseline="ae"):
     fair = best[best["sampler"] != "(every one copies)"]
     lines = [f"- **From N(0, I)** the {best_normal.upper()} generates best: KID-ONet "
              f"{normal.loc[best_normal, 'kid_onet']:.2e}, face rate "
-             f"{normal.loc[best_normal, 'face_rate']:.2f} (the others: "
-             + ", ".join(f"{k.upper()} {normal.loc[k, 'kid_onet']:.2e} / {normal.loc[k, 'face_rate']:.2f}"
-                         for k in normal.index if k != best_normal) + ")."]
+             f"{normal.loc[best_normal, 'face_rate']:.2f}{_separation(normal, best_normal)}; the "
+             "others: " + ", ".join(f"{k.upper()} {normal.loc[k, 'kid_onet']:.2e} / "
+                                    f"{normal.loc[k, 'face_rate']:.2f}"
+                                    for k in normal.index if k != best_normal) + "."]
+    winner = None
     if len(fair):
         winner = pd.to_numeric(fair[f"ratio_{baseline}_recon"]).idxmin()
         lines.append(
-            f"- **From an ex-post density** (the best sampler that does not copy) the "
+            f"- **From an ex-post density** (each kind's best sampler that does not copy) the "
             f"{winner.upper()} with `{fair.loc[winner, 'sampler']}`: "
             f"{fair.loc[winner, f'ratio_{baseline}_recon']:.2f}x the {baseline.upper()}'s "
-            f"reconstructions' KID-ONet, {fair.loc[winner, 'ratio_own_recon']:.2f}x its own. "
+            f"reconstructions' KID-ONet, {fair.loc[winner, 'ratio_own_recon']:.2f}x its own"
+            f"{_separation(fair, winner)}. "
             + " ".join(f"{k.upper()}: `{r['sampler']}` {r[f'ratio_{baseline}_recon']:.2f}x / "
                        f"{r['ratio_own_recon']:.2f}x." for k, r in fair.iterrows() if k != winner))
     else:
@@ -327,4 +455,5 @@ def comparison_verdict(comparison, baseline="ae"):
                  + (", ".join(inside) if inside else "no kind") + "; outside it for "
                  + (", ".join(k.upper() for k in geometry.index if k.upper() not in inside) or "none")
                  + ".")
+    lines.append("\n" + use_a_vae_sentence(normal, fair, winner, baseline))
     return "\n".join(lines)

@@ -142,6 +142,13 @@ def test_notebook_15_model_comparison(series_run):
             pytest.approx(m[f"{kind}_recon_kid_onet"] / m["ae_recon_kid_onet"], rel=1e-6)
     league = read_metrics(series_run, "12_sampler_comparison")
     assert m["ae_recon_kid_onet"] == pytest.approx(league["recon_kid_onet"], rel=1e-6)
+    # every kind is judged by notebook XII's best samplers too, with tau chosen on its own images
+    for kind in ("ae", "vae", "rae"):
+        assert m[f"{kind}_conditional_tuned_tau"] in TAUS
+        ratio = m[f"{kind}_conditional_tuned_ratio_own_recon"]
+        assert (m[f"{kind}_conditional_tuned_ratio_own_recon_low"] < ratio
+                < m[f"{kind}_conditional_tuned_ratio_own_recon_high"])
+        assert f"{kind}_pca_gmm10_kid_onet" in m
 
 
 @pytest.mark.celeba

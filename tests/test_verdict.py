@@ -1,24 +1,9 @@
 """The league's closing words (aelatent.verdict) on league tables made up for the case."""
 
 import numpy as np
-import pandas as pd
 
-from aelatent.league import LEAGUE_COLUMNS, League
 from aelatent.verdict import league_verdict, ranking_lines, separation_line, target_word
-
-
-def league(rows):
-    """A League of calibration rows and the given samplers: key -> (KID ratio, low, high, copy)."""
-    recon_kid, real_nn = 0.01, 2.0
-    data = {"real_vs_real": dict(kind="calibration", kid_onet=0.001, nn_train_reencoded=real_nn),
-            "recon": dict(kind="calibration", kid_onet=recon_kid, nn_train_reencoded=1.5)}
-    for key, (ratio, low, high, copy) in rows.items():
-        data[key] = dict(kind="sampler", kid_onet=ratio * recon_kid, kid_onet_ratio=ratio,
-                         kid_onet_ratio_low=low, kid_onet_ratio_high=high,
-                         nn_train_reencoded=copy * real_nn)
-    table = pd.DataFrame.from_dict(data, orient="index").reindex(columns=LEAGUE_COLUMNS)
-    table[["face_rate", "frechet_onet", "frechet_onet_inf"]] = 1.0
-    return League(table, {}, {}, {}, np.zeros((10, 4)))
+from made_up import made_up_league as league
 
 
 def test_a_winner_is_named_only_where_the_intervals_separate():
