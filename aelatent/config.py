@@ -24,7 +24,7 @@ DEFAULT_CROP = (19, 39, 140, 140)
 #: The kinds of model a run can train (:mod:`aelatent.models`) and, per kind, the
 #: configuration fields that only it uses (named in its run names when not the default).
 MODEL_NAMES = ("ae", "vae", "rae")
-MODEL_OPTIONS = {"ae": (), "vae": ("kl_weight",),
+MODEL_OPTIONS = {"ae": ("latent_noise",), "vae": ("kl_weight",),
                  "rae": ("z_penalty", "decoder_regularizer", "decoder_l2")}
 
 #: Where ``data_dir = ""`` points: the embedded synthetic faces.
@@ -77,6 +77,10 @@ class RunConfig:
         blog series, a variational AE, or a regularised AE (Ghosh et al. 2020).
     kl_weight : float
         VAE only: beta of ``summed squared error + beta * KL`` (KL in nats per image).
+    latent_noise : float in [0, 1)
+        Plain AE only: in training, the decoder gets ``z + noise`` with Gaussian noise whose
+        standard deviation is this share of each latent axis's spread in the batch, so it
+        has seen vectors just off the z-points (0: none, the blog's AE).
     z_penalty : float
         RAE only: beta of ``beta * ||z||^2 / 2`` per image.
     decoder_regularizer : {"l2", "spectral"}
@@ -107,6 +111,7 @@ class RunConfig:
     strategy: str = "default"
     model: str = "ae"
     kl_weight: float = 1.0
+    latent_noise: float = 0.0
     z_penalty: float = 1e-4
     decoder_regularizer: str = "l2"
     decoder_l2: float = 1e-7
@@ -119,7 +124,7 @@ class RunConfig:
                 object.__setattr__(self, name, tuple(_as_int(v) for v in value))
             except (TypeError, ValueError, OverflowError):
                 raise ConfigError(f"{name} must be a list of integers, got {value!r}.") from None
-        for name in ("kl_weight", "z_penalty", "decoder_l2"):   # 1 and 1.0 name one run
+        for name in ("kl_weight", "latent_noise", "z_penalty", "decoder_l2"):   # 1 and 1.0: one run
             value = getattr(self, name)
             if isinstance(value, numbers.Real) and not isinstance(value, bool):
                 object.__setattr__(self, name, float(value))
@@ -140,7 +145,8 @@ class RunConfig:
             value = getattr(self, name)
             need(isinstance(value, int) and not isinstance(value, bool),
                  f"{name} must be an integer, got {value!r}.")
-        for name in ("val_fraction", "learning_rate", "kl_weight", "z_penalty", "decoder_l2"):
+        for name in ("val_fraction", "learning_rate", "kl_weight", "latent_noise", "z_penalty",
+                     "decoder_l2"):
             value = getattr(self, name)
             need(isinstance(value, numbers.Real) and not isinstance(value, bool)
                  and math.isfinite(value), f"{name} must be a finite number, got {value!r}.")
@@ -166,6 +172,8 @@ class RunConfig:
         need(self.model in MODEL_NAMES,
              f"model must be one of {list(MODEL_NAMES)}, got {self.model!r}.")
         need(self.kl_weight > 0, f"kl_weight must be > 0, got {self.kl_weight}.")
+        need(0 <= self.latent_noise < 1, "latent_noise is the noise's standard deviation as a "
+             f"share of each latent axis's spread, in [0, 1); got {self.latent_noise}.")
         need(self.z_penalty >= 0 and self.decoder_l2 >= 0,
              f"z_penalty and decoder_l2 must be >= 0, got {self.z_penalty} and {self.decoder_l2}.")
         need(self.decoder_regularizer in ("l2", "spectral"),
@@ -315,14 +323,12 @@ def profile_config(profile="smoke", data_dir="", seed=0, **overrides):
 
 def model_label(config):
     """The model kind and its non-default options, as run names show them: ``""`` for the plain
-    AE, ``"vae"``, ``"vae-kl_weight0.1"``, ``"rae-spectral"``."""
-    if config.model == "ae":
-        return ""
+    AE (the blog's), ``"ae-latent_noise0.1"``, ``"vae"``, ``"vae-kl_weight0.1"``, ``"rae-spectral"``."""
     defaults = RunConfig()
     options = "".join(f"-{name}{value:g}" if isinstance(value, float) else f"-{value}"
                       for name in MODEL_OPTIONS[config.model]
                       for value in [getattr(config, name)] if value != getattr(defaults, name))
-    return config.model + options
+    return "" if config.model == "ae" and not options else config.model + options
 
 
 def default_run_name(profile, config):

@@ -6,6 +6,7 @@ import keras
 import numpy as np
 import pytest
 
+from aelatent.config import RunConfig
 from aelatent.errors import ConfigError
 from aelatent.model import build_parts, load_model, reconstruction_mse, save_model
 from aelatent.model_comparison import comparison_settings, latent_geometry
@@ -102,3 +103,30 @@ def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
         comparison_settings("smoke", betas=[0.0])
     with pytest.raises(ConfigError, match="unknown profile"):
         comparison_settings("tiny")
+
+
+def test_latent_noise_follows_each_axis_spread_in_training_only():
+    import keras
+    from aelatent.models.ae import LatentNoise, build
+    keras.utils.set_random_seed(0)
+    z = np.random.default_rng(0).normal(size=(4000, 3)) * np.array([0.1, 1.0, 10.0])
+    layer = LatentNoise(0.2, seed=0)
+    noise = np.asarray(layer(z.astype("float32"), training=True)) - z
+    assert np.allclose(noise.std(axis=0) / z.std(axis=0), 0.2, rtol=0.05)
+    assert np.array_equal(np.asarray(layer(z.astype("float32"), training=False)), z.astype("float32"))
+    # only the chained autoencoder has it: the saved encoder and decoder are the plain ones
+    config = RunConfig(data_dir="synthetic", image_size=16, z_dim=4, encoder_filters=(4,),
+                       encoder_kernels=(3,), encoder_strides=(2,), decoder_filters=(3,),
+                       decoder_kernels=(3,), decoder_strides=(2,), latent_noise=0.1)
+    encoder, decoder, autoencoder, _ = build(config, keras.optimizers.Adam())
+    names = [layer.name for layer in autoencoder.layers]
+    assert "latent_noise" in names and "latent_noise" not in [l.name for l in decoder.layers]
+    with pytest.raises(ConfigError, match="latent_noise"):
+        RunConfig(data_dir="synthetic", model="vae", latent_noise=0.1)
+    with pytest.raises(ConfigError, match="share"):
+        RunConfig(data_dir="synthetic", latent_noise=1.5)
+    # a run with latent noise is named for it, and never shares the plain AE's folder
+    from aelatent.config import default_run_name, profile_config
+    assert default_run_name("smoke", profile_config("smoke", "", 0, latent_noise=0.1)) == \
+        "smoke-ae-latent_noise0.1-synthetic-seed0"
+    assert default_run_name("smoke", profile_config("smoke", "", 0)) == "smoke-synthetic-seed0"

@@ -72,11 +72,37 @@ def build_decoder(config: RunConfig, kernel_regularizer=None, spectral=False):
     return keras.Model(z, x, name="decoder")
 
 
+class LatentNoise(keras.layers.Layer):
+    """In training only: ``z + share * spread * N(0, I)``, ``spread`` the per-axis standard
+    deviation of the batch's z (no gradient flows through it), so the noise follows each
+    axis's own scale as training changes it. At inference ``z`` passes unchanged.
+    """
+
+    def __init__(self, share, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        self.share = float(share)
+        self.seed = seed
+        self.generator = keras.random.SeedGenerator(seed)
+
+    def call(self, z, training=False):
+        if not training or self.share == 0:
+            return z
+        spread = keras.ops.stop_gradient(keras.ops.std(z, axis=0, keepdims=True))
+        return z + self.share * spread * keras.random.normal(keras.ops.shape(z), seed=self.generator)
+
+    def get_config(self):
+        return {**super().get_config(), "share": self.share, "seed": self.seed}
+
+
 def build(config: RunConfig, optimizer):
-    """Encoder, decoder and the compiled plain autoencoder that chains them (loss: MSE or BCE)."""
+    """Encoder, decoder and the compiled plain autoencoder that chains them (loss: MSE or BCE);
+    with ``config.latent_noise`` the decoder is trained on noisy z (:class:`LatentNoise`)."""
     encoder, decoder = build_encoder(config), build_decoder(config)
     inputs = keras.Input((config.image_size, config.image_size, 3), name="image")
-    autoencoder = keras.Model(inputs, decoder(encoder(inputs)), name="autoencoder")
+    z = encoder(inputs)
+    if config.latent_noise:
+        z = LatentNoise(config.latent_noise, seed=config.seed, name="latent_noise")(z)
+    autoencoder = keras.Model(inputs, decoder(z), name="autoencoder")
     autoencoder.compile(optimizer=optimizer,
                         loss="mse" if config.loss == "mse" else "binary_crossentropy")
     return encoder, decoder, autoencoder, {}
