@@ -40,17 +40,18 @@ ACTIVE_VARIANCE = 0.01
 #: By profile: the VAE's KL weights of the sweep (the run's own kl_weight joins them), images
 #: per sampler and bootstrap resamples of the key-sampler leagues.
 COMPARISON_DEFAULTS = {
-    "smoke": {"betas": [0.001], "n_images": 200, "n_boot": 20},
-    "default": {"betas": [0.001, 0.1], "n_images": 2000, "n_boot": 100},
-    "full": {"betas": [0.001, 0.1], "n_images": 5000, "n_boot": 200},
+    "smoke": {"betas": [0.001], "n_images": 200, "n_boot": 20, "latent_noise": [0.1]},
+    "default": {"betas": [0.001, 0.1], "n_images": 2000, "n_boot": 100, "latent_noise": [0.1]},
+    "full": {"betas": [0.001, 0.1], "n_images": 5000, "n_boot": 200, "latent_noise": [0.1]},
 }
 
 
-def comparison_settings(profile, betas=None, n_images=None, n_boot=None):
+def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_noise=None):
     """Notebook XV's settings: its parameters where given, else :data:`COMPARISON_DEFAULTS`.
 
     ``None`` takes the profile's value (as notebook XII's :func:`aelatent.league.league_defaults`
-    does); ``betas=()`` skips the sweep. Returns a dict with keys ``betas``, ``n_images``, ``n_boot``.
+    does); ``betas=()`` skips the sweep, ``latent_noise=()`` the plain AE trained with noisy z.
+    Returns a dict with keys ``betas``, ``n_images``, ``n_boot``, ``latent_noise``.
     """
     from .errors import ConfigError
     from .validation import check_int
@@ -63,7 +64,12 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None):
     betas = [float(b) for b in betas]
     if any(not np.isfinite(b) or b <= 0 for b in betas):
         raise ConfigError(f"betas must be positive KL weights, got {betas}.")
-    return {"betas": betas,
+    latent_noise = [float(x) for x in (defaults["latent_noise"] if latent_noise is None
+                                       else latent_noise)]
+    if any(not 0 < x < 1 for x in latent_noise):
+        raise ConfigError(f"latent_noise must be shares in (0, 1) of each axis's spread, got "
+                          f"{latent_noise}.")
+    return {"betas": betas, "latent_noise": latent_noise,
             "n_images": check_int(defaults["n_images"] if n_images is None else n_images, "n_images",
                                   minimum=10),
             "n_boot": check_int(defaults["n_boot"] if n_boot is None else n_boot, "n_boot",

@@ -103,6 +103,10 @@ def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
         comparison_settings("smoke", betas=[0.0])
     with pytest.raises(ConfigError, match="unknown profile"):
         comparison_settings("tiny")
+    assert comparison_settings("smoke")["latent_noise"] == [0.1]
+    assert comparison_settings("smoke", latent_noise=())["latent_noise"] == []
+    with pytest.raises(ConfigError, match="shares in"):
+        comparison_settings("smoke", latent_noise=[1.0])
 
 
 def test_latent_noise_follows_each_axis_spread_in_training_only():

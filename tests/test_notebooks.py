@@ -149,6 +149,8 @@ def test_notebook_15_model_comparison(series_run):
         assert (m[f"{kind}_conditional_tuned_ratio_own_recon_low"] < ratio
                 < m[f"{kind}_conditional_tuned_ratio_own_recon_high"])
         assert f"{kind}_pca_gmm10_kid_onet" in m
+    # the plain AE trained with noisy z: its reconstruction cost and its league rows, like a kind's
+    assert 0 < m["ae-noise0.1_val_mse"] < 0.05 and "ae-noise0.1_conditional_tuned_kid_onet" in m
 
 
 @pytest.mark.celeba
