@@ -211,9 +211,13 @@ def kid_ratio_interval(real, a, b, n_boot=200, level=0.95, random_state=0):
     Each resample draws the three sets anew (with replacement, seeded) and
     takes the ratio of the two kernel distances *on the same resample of*
     ``real``, so what the two share cancels instead of adding up, as it would
-    in the ratio of two separate intervals. The interval is the basic one
-    (as :func:`bootstrap_interval`) on the log of the ratio; a resample whose
-    denominator is not positive counts as an unbounded ratio.
+    in the ratio of two separate intervals. The interval is the percentile
+    interval of the resampled ratios: both distances are unbiased, so the
+    resampling adds no bias to correct (the basic interval of
+    :func:`bootstrap_interval` would mirror the ratio's right skew to the wrong
+    side). A resample whose denominator is not positive counts as an unbounded
+    ratio; a numerator at or below 0 (``a`` as close to ``real`` as ``real`` to
+    itself) gives a ratio at or below 0.
 
     Parameters
     ----------
@@ -227,26 +231,23 @@ def kid_ratio_interval(real, a, b, n_boot=200, level=0.95, random_state=0):
     Returns
     -------
     (ratio, low, high) : floats
-        NaN when the estimate itself is not a positive ratio.
+        NaN when the denominator of the estimate itself is not positive.
     """
     check_int(n_boot, "n_boot", minimum=10, what="bootstrap resamples")
     level = check_real(level, "level", low=0, high=1, low_open=True, high_open=True)
     kernels = KernelSets(real, a, b)
 
-    def log_ratio(counts=(None, None, None)):
-        top, bottom = kernels.kid(0, 1, counts[0], counts[1]), kernels.kid(0, 2, counts[0], counts[2])
-        if bottom <= 0:
-            return np.inf
-        return np.log(top / bottom) if top > 0 else -np.inf
+    def ratio(counts=(None, None, None)):
+        bottom = kernels.kid(0, 2, counts[0], counts[2])
+        return kernels.kid(0, 1, counts[0], counts[1]) / bottom if bottom > 0 else np.inf
 
-    estimate = log_ratio()
+    estimate = ratio()
     if not np.isfinite(estimate):
         return np.nan, np.nan, np.nan
     resamples = _resamples([len(x) for x in kernels.sets], n_boot, np.random.default_rng(random_state))
-    # +-50 stands for an unbounded log ratio (the quantiles interpolate; exp(-50) reads as 0)
-    values = np.clip([log_ratio(counts) for counts in resamples], -50.0, 50.0)
-    low, high = _basic(estimate, values, level)
-    return float(np.exp(estimate)), float(np.exp(low)), float(np.exp(high))
+    low, high = np.quantile([ratio(counts) for counts in resamples], [(1 - level) / 2, (1 + level) / 2],
+                            method="inverted_cdf")      # no interpolation toward an unbounded one
+    return float(estimate), float(low), float(high)
 
 
 def frechet_by_n(a, b, sizes=None, repeats=3, random_state=0):

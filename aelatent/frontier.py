@@ -9,12 +9,14 @@ numbers that matter here:
 
 * ``kid_ratio`` -- KID-ONet against the held-out reference half of the
   validation images, divided by that of the reconstructions of the test half
-  (the autoencoder's ceiling; :mod:`aelatent.league`);
+  (the autoencoder's ceiling; :mod:`aelatent.league`), with the joint 95 %
+  bootstrap interval of the ratio (``kid_ratio_low``, ``kid_ratio_high``:
+  :func:`aelatent.distances.kid_ratio_interval`, one set of kernel matrices per point);
 * ``copy_ratio`` -- median distance of the re-encoded images to their nearest
   training z-point, over that of real validation faces (below ~0.9: closer to
   training faces than unseen faces are, i.e. copying).
 
-It is lighter than the league (no face detection, bootstrap or dlib) so that a
+It is lighter than the league (no face detection or dlib, one bootstrap) so that a
 curve of many points costs seconds per point. The same validation split and
 seed as the league's give the same reference and reconstruction rows.
 """
@@ -26,11 +28,15 @@ import dataclasses
 import numpy as np
 
 from .copying import COPY_THRESHOLD, best_non_copying, copy_ratio
-from .distances import kernel_distance
+from .distances import kernel_distance, kid_ratio_interval
 from .errors import ConfigError
 from .progress import stage_line
 from .validation import check_int, check_real
 
+
+
+#: Bootstrap resamples of every point's ratio interval.
+N_BOOT = 100
 
 
 class FrontierReference:
@@ -50,6 +56,8 @@ class FrontierReference:
         ONet features of the reference half.
     recon_kid_ : float
         KID-ONet of the reconstructions of the test half against the reference.
+    recon_features_ : array (n_compared, 256)
+        Their ONet features (the ratios' joint bootstrap resamples them).
     real_nn_ : float
         Median distance of the test half's re-encoded real images to their nearest
         training z-point (the copy ratio's yardstick).
@@ -69,21 +77,32 @@ class FrontierReference:
         self.training_ = NearestNeighbours(k=1).fit(run.z_train)
         real = np.asarray(image_set.images[image_set.val_index[test_pos[:self.n_compared]]])
         self.real_nn_ = self._nearest(real)
-        self.recon_kid_ = self.kid(run.decode(run.z_val[test_pos[:self.n_compared]]))
+        self.recon_features_ = self.onet(run.decode(run.z_val[test_pos[:self.n_compared]]))
+        self.recon_kid_ = kernel_distance(self.features_, self.recon_features_)
 
     def _nearest(self, images):
         return float(np.median(self.training_.kneighbors(self.run.encode(images))[0][:, 0]))
 
+    @staticmethod
+    def onet(images):
+        """ONet features of an image set (cached, :func:`aelatent.league_scoring.image_features`)."""
+        from .league_scoring import image_features
+        return image_features(images, faces=False)[0].features
+
     def kid(self, images):
         """KID-ONet of an image set against the reference half."""
-        from .league_scoring import image_features
-        return kernel_distance(self.features_, image_features(images, faces=False)[0].features)
+        return kernel_distance(self.features_, self.onet(images))
 
     def score(self, z):
-        """``kid_onet``, ``kid_ratio`` and ``copy_ratio`` of latent vectors ``z`` (decoded here)."""
+        """``kid_onet``, ``kid_ratio`` with ``kid_ratio_low``/``_high`` and ``copy_ratio`` of
+        latent vectors ``z`` (decoded here)."""
         images = self.run.decode(np.asarray(z)[:self.n_compared])
-        kid = self.kid(images)
+        features = self.onet(images)
+        kid = kernel_distance(self.features_, features)
+        _, low, high = kid_ratio_interval(self.features_, features, self.recon_features_,
+                                          n_boot=N_BOOT, random_state=self.seed)   # NaN: no ratio
         return {"kid_onet": kid, "kid_ratio": kid / self.recon_kid_,
+                "kid_ratio_low": low, "kid_ratio_high": high,
                 "copy_ratio": copy_ratio(self._nearest(images), self.real_nn_)}
 
 
@@ -95,7 +114,8 @@ class Frontier:
     ----------
     table : pandas.DataFrame
         One row per (sampler, knob value): ``sampler``, ``knob``, ``value``,
-        ``kid_onet``, ``kid_ratio``, ``copy_ratio``, ``copies`` (copy ratio below
+        ``kid_onet``, ``kid_ratio`` with ``kid_ratio_low``/``_high`` (joint 95 % interval of
+        the ratio), ``copy_ratio``, ``copies`` (copy ratio below
         :data:`COPY_THRESHOLD`).
     recon_kid : float
         KID-ONet of the reconstructions (the ratios' denominator).
@@ -145,12 +165,16 @@ class Frontier:
                 "share": float(share)}
 
     def plot_knob(self, threshold=COPY_THRESHOLD, size=(11, 3.6)):
-        """KID ratio (log) and copy ratio against each sampler's knob value; returns the figure."""
+        """KID ratio (log, with the joint 95 % intervals) and copy ratio against each sampler's
+        knob value; returns the figure."""
         import matplotlib.pyplot as plt
         fig, axes = plt.subplots(1, 2, figsize=size)
         for i, (name, rows) in enumerate(self.table.groupby("sampler", sort=False)):
-            for ax, column in zip(axes, ("kid_ratio", "copy_ratio")):
-                ax.plot(rows["value"], rows[column], "o-", c=f"C{i}", ms=4, label=name)
+            error = np.clip([rows["kid_ratio"] - rows["kid_ratio_low"],
+                             rows["kid_ratio_high"] - rows["kid_ratio"]], 0, None)
+            axes[0].errorbar(rows["value"], rows["kid_ratio"], yerr=error, fmt="o-", c=f"C{i}",
+                             ms=4, capsize=2, label=name)
+            axes[1].plot(rows["value"], rows["copy_ratio"], "o-", c=f"C{i}", ms=4, label=name)
         axes[0].axhline(1.0, c="darkorange", ls=":", lw=2, label="reconstructions")
         axes[0].set(yscale="log", ylabel="KID-ONet / reconstructions' (log)")
         axes[1].axhline(threshold, c="red", ls="--", lw=1, label=f"copy threshold {threshold:g}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
@@ -62,7 +64,7 @@ def compare_rows(rows, row_labels, ncols=None, size=1.2, title=None):
                 spine.set_visible(False)
             if c < len(row):
                 ax.imshow(row[c])
-        axes[r, 0].set_ylabel(label, fontsize=9)
+        axes[r, 0].set_ylabel(textwrap.fill(label, 16), fontsize=8)    # long labels wrap, not overlap
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()

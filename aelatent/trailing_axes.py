@@ -53,6 +53,18 @@ class TrailingPredictability:
     explained: float
     explained_shuffled: float
 
+    def sentence(self):
+        """The answer to question 1 of notebook XIV, from the numbers."""
+        above = self.explained - self.explained_shuffled
+        return (f"The leading axes predict {self.explained:.1%} of the held-out trailing variance, "
+                f"chance {self.explained_shuffled:.1%}: "
+                + ("no micro-correlation beyond chance in this run." if above <= 0.01 else
+                   f"micro-correlations exist, but {1 - self.explained:.0%} of the trailing "
+                   "variance is independent of the leading axes -- noise a sampler may add "
+                   "independently, if at the right scale." if self.explained < 0.5 else
+                   "the trailing coordinates follow mostly from the leading ones: independent "
+                   "trailing noise discards most of what they carry."))
+
     def plot(self, ax=None, smooth=9):
         """Held-out R^2 per trailing axis (running median) against the shuffled baseline."""
         import matplotlib.pyplot as plt
@@ -119,6 +131,27 @@ def trailing_predictability(z_train, z_val, variance=0.9, k=10, seed=0):
     pooled = 1.0 - np.sum((rest_val - predicted) ** 2) / np.sum(rest_val ** 2)
     pooled_shuffled = 1.0 - np.sum((shuffled - predicted) ** 2) / np.sum(shuffled ** 2)
     return TrailingPredictability(table, n_leading, float(pooled), float(pooled_shuffled))
+
+
+def variants_sentence(pixel_error, reference="data"):
+    """The answer to question 2 of notebook XIV: which trailing coordinates move the decoded
+    image least and most away from ``reference`` (mean squared pixel differences by row name)."""
+    others = {k: v for k, v in pixel_error.items() if k != reference}
+    least, most = min(others, key=others.get), max(others, key=others.get)
+    return (f"Replacing the trailing coordinates moves the decoded image least with "
+            f"'{least}' ({others[least]:.5f}) and most with '{most}' ({others[most]:.5f}, "
+            f"{others[most] / max(others[least], 1e-12):.1f} x as much): what the decoder makes of "
+            "a sampler's trailing noise depends on its kind and scale, not only on its presence.")
+
+
+def sampler_label(sampler):
+    """The league key a :class:`PCAMixtureSampler` stands for (``pca_gmm10``, ``conditional_gmm10``),
+    or one that says how it differs (``pca0.8_gmm5``): the notebooks' labels follow the parameters."""
+    trailing = "conditional" if sampler.trailing == "neighbours" else "pca"
+    mixture = sampler.mixture
+    components = 10 if mixture is None else mixture.n_components
+    share = "" if sampler.variance == 0.9 else f"{sampler.variance:g}"
+    return f"{trailing}{share}_gmm{components}"
 
 
 def trailing_variants(sampler, z, scales=(0.5,), seed=0):
@@ -236,14 +269,24 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
     return TrailingScaleSelection(table, best, sampler)
 
 
+def _with_interval(point):
+    """``1.23 x [1.10, 1.40]``: a frontier point's KID ratio with its joint interval."""
+    return f"{point['kid_ratio']:.2f} x [{point['kid_ratio_low']:.2f}, {point['kid_ratio_high']:.2f}]"
+
+
 def trailing_gap_summary(curve, chosen_tau, baseline=("pca_gmm10", 1.0),
                          conditional="conditional_gmm10"):
-    """The closing sentence of notebook XIV, computed from a run's curve; and its numbers.
+    """The closing sentences of notebook XIV, computed from a run's curve; and its numbers.
+
+    They separate the two things a trailing-axes sampler changes: the *scale* of the trailing
+    noise (``baseline``'s sampler from tau = 1 to its best non-copying tau) and the
+    *conditional mean* (``conditional`` against ``baseline``'s sampler at that same tau), each
+    with the joint 95 % intervals of the KID ratios.
 
     Parameters
     ----------
     curve : aelatent.frontier.Frontier
-        With points of ``baseline`` and of ``conditional`` along tau.
+        With points of ``baseline``'s sampler and of ``conditional`` along tau.
     chosen_tau : float
         tau of the conditional sampler chosen on training images
         (:func:`select_trailing_scale`).
@@ -254,34 +297,63 @@ def trailing_gap_summary(curve, chosen_tau, baseline=("pca_gmm10", 1.0),
     numbers : dict
         ``baseline``, ``best`` (KID ratios), ``share`` (of the gap closed by the
         best non-copying point; NaN where there is no gap to close) and
-        ``chosen_share`` (the same for the conditional sampler at ``chosen_tau``).
+        ``chosen_share`` (the same for the conditional sampler at ``chosen_tau``); all NaN
+        when the curve has no point at the baseline (tau = 1 not among its scales).
     """
     from .copying import COPY_THRESHOLD
 
+    independent, full = baseline
+    table = curve.table
+    on_curve = table[(table["sampler"] == independent) & np.isclose(table["value"], full)]
+    if not len(on_curve):
+        nan = float("nan")
+        return (f"The curve has no point {independent} at tau = {full:g}, the ex-post density the "
+                f"gap is measured from: add {full:g} to the scales to get this summary.",
+                {"baseline": nan, "best": nan, "best_sampler": None, "best_value": nan,
+                 "share": nan, "chosen": nan, "chosen_share": nan})
     gap = curve.gap_closed(*baseline)
     base_point = curve.point(*baseline)
-    chosen = float(curve.point(conditional, chosen_tau)["kid_ratio"])
+    chosen_point = curve.point(conditional, chosen_tau)
+    chosen = float(chosen_point["kid_ratio"])
     chosen_share = ((gap["baseline"] - chosen) / (gap["baseline"] - 1.0)
                     if gap["baseline"] > 1.0 else np.nan)
-    name = f"{baseline[0]} with independent full-variance trailing noise"
-    text = f"{name}: {gap['baseline']:.2f} x the reconstructions' KID-ONet"
+    numbers = {**gap, "chosen": chosen, "chosen_share": float(chosen_share)}
+    text = (f"{independent} with independent full-variance trailing noise: "
+            f"{_with_interval(base_point)} the reconstructions' KID-ONet")
     if base_point["copy_ratio"] < COPY_THRESHOLD:
         text += f" (copy ratio {base_point['copy_ratio']:.2f}: below {COPY_THRESHOLD:g})"
     if gap["best_sampler"] is None:
         return (text + f". Every point of the curve copies training faces (copy ratio below "
                 f"{COPY_THRESHOLD:g}): this run cannot say what the trailing axes account for.",
-                {**gap, "chosen": chosen, "chosen_share": float(chosen_share)})
-    text += (f". Best point that does not copy: {gap['best_sampler']} at tau = "
-             f"{gap['best_value']:g}, {gap['best']:.2f} x")
+                numbers)
+    # the scale alone: the independent sampler's own best point that does not copy
+    own = table[(table["sampler"] == independent) & (table["copy_ratio"] >= COPY_THRESHOLD)]
+    scaled = own.loc[own["kid_ratio"].idxmin()] if len(own) else None
+    if scaled is not None:
+        text += (f". The scale alone: at tau = {scaled['value']:g} the same sampler reaches "
+                 f"{_with_interval(scaled)}")
+        same_tau = table[(table["sampler"] == conditional) & np.isclose(table["value"],
+                                                                          scaled["value"])]
+        if len(same_tau):
+            point = same_tau.iloc[0]
+            apart = (point["kid_ratio_high"] < scaled["kid_ratio_low"]
+                     or scaled["kid_ratio_high"] < point["kid_ratio_low"])
+            text += (f"; the conditional mean on top, at that tau: {conditional} "
+                     f"{_with_interval(point)}, "
+                     + (("better" if point["kid_ratio"] < scaled["kid_ratio"] else "worse")
+                        + " beyond the intervals" if apart else
+                        "inside the same intervals: this run cannot tell the conditional mean's "
+                        "effect from none"))
     if gap["baseline"] <= 1.0:
         text += ". The baseline is already as close as the reconstructions: no gap to account for."
     elif gap["best"] >= gap["baseline"]:
         text += (". No treatment of the trailing axes beats the full-variance noise in this run: "
                  "the gap lies with the leading axes (or the copy check rules the better points out).")
     else:
-        text += (f". The trailing axes account for {gap['share']:.0%} of the gap to the "
-                 f"reconstructions (an upper bound: the point is read off the validation-scored "
-                 f"curve); with tau = {chosen_tau:g} chosen on training images the conditional "
-                 f"sampler closes {chosen_share:.0%} ({chosen:.2f} x). "
+        text += (f". The best point that does not copy ({gap['best_sampler']}, tau = "
+                 f"{gap['best_value']:g}) accounts for {gap['share']:.0%} of the gap to the "
+                 f"reconstructions (an upper bound: it is read off the validation-scored curve); "
+                 f"with tau = {chosen_tau:g} chosen on training images the conditional sampler "
+                 f"closes {chosen_share:.0%} ({_with_interval(chosen_point)}). "
                  f"{gap['best'] - 1:.2f} x the reconstructions' KID remains for the leading axes.")
-    return text, {**gap, "chosen": chosen, "chosen_share": float(chosen_share)}
+    return text, numbers

@@ -133,5 +133,6 @@ def frontier_line(frontier, league_best, threshold=COPY_THRESHOLD):
     better = "better than" if point["kid_ratio"] < league_best else "not better than"
     return (f"frontier (read off the validation-scored curves, so an optimistic figure): best "
             f"non-copying point {point['sampler']} at {point['knob']} = {point['value']:g}, "
-            f"{point['kid_ratio']:.2f} x the reconstructions' KID-ONet (copy ratio "
+            f"{point['kid_ratio']:.2f} x [{point['kid_ratio_low']:.2f}, {point['kid_ratio_high']:.2f}] "
+            f"the reconstructions' KID-ONet (copy ratio "
             f"{point['copy_ratio']:.2f}), {better} the league's best ({league_best:.2f} x).")

@@ -154,6 +154,11 @@ def test_frontier_restores_the_knob_and_reads_its_best_point(small_run):
     assert mix.max_share == 0.5                                  # restored
     assert list(curve.table["value"]) == [0.1, 1.0]
     assert curve.table["copies"].tolist() == (curve.table["copy_ratio"] < 0.9).tolist()
+    # every point carries the joint interval of its ratio, around it (or none, where the
+    # reconstructions' KID is not positive and there is no ratio)
+    t = curve.table
+    assert (((t["kid_ratio_low"] <= t["kid_ratio"]) & (t["kid_ratio"] <= t["kid_ratio_high"]))
+            | (t["kid_ratio_low"].isna() & (curve.recon_kid <= 0))).all()
     honest = curve.table[~curve.table["copies"]]
     if len(honest):
         assert curve.best()["kid_ratio"] == honest["kid_ratio"].min()
@@ -183,6 +188,7 @@ def test_gap_summary_says_so_when_every_point_copies():
                           "knob": "trailing_scale", "value": [0.5, 1.0] * 2,
                           "kid_onet": 0.01, "kid_ratio": [1.3, 2.0, 1.2, 1.9],
                           "copy_ratio": [0.85, 0.88, 0.86, 0.89]})
+    table["kid_ratio_low"], table["kid_ratio_high"] = table["kid_ratio"] - 0.1, table["kid_ratio"] + 0.1
     table["copies"] = table["copy_ratio"] < 0.9
     curve = Frontier(table, recon_kid=0.005)
     text, numbers = trailing_gap_summary(curve, 0.5)
@@ -193,3 +199,16 @@ def test_gap_summary_says_so_when_every_point_copies():
                                                   0.005), 0.5)
     assert numbers["best"] == 1.2 and numbers["share"] == pytest.approx(0.8)
     assert "80%" in text
+    # the scale alone and the conditional mean at the same tau, each with its interval
+    table.loc[0, "copy_ratio"] = 0.95
+    text, _ = trailing_gap_summary(Frontier(table.assign(copies=table["copy_ratio"] < 0.9), 0.005),
+                                   0.5)
+    assert "The scale alone: at tau = 0.5 the same sampler reaches 1.30 x [1.20, 1.40]" in text
+    assert "conditional_gmm10 1.20 x [1.10, 1.30], inside the same intervals" in text
+    table.loc[2, ["kid_ratio", "kid_ratio_low", "kid_ratio_high"]] = [0.9, 0.85, 0.95]
+    text, _ = trailing_gap_summary(Frontier(table.assign(copies=table["copy_ratio"] < 0.9), 0.005),
+                                   0.5)
+    assert "0.90 x [0.85, 0.95], better beyond the intervals" in text
+    # without tau = 1 on the curve there is no baseline: the summary says so instead of failing
+    text, numbers = trailing_gap_summary(Frontier(table[table["value"] != 1.0], 0.005), 0.5)
+    assert "no point pca_gmm10 at tau = 1" in text and np.isnan(numbers["baseline"])
