@@ -149,9 +149,11 @@ def sampler_label(sampler):
     or one that says how it differs (``pca0.8_gmm5``): the notebooks' labels follow the parameters."""
     trailing = "conditional" if sampler.trailing == "neighbours" else "pca"
     mixture = sampler.mixture
-    components = 10 if mixture is None else mixture.n_components
+    density = (f"gmm{10 if mixture is None else mixture.n_components}"
+               if mixture is None or hasattr(mixture, "n_components") else
+               type(mixture).__name__.removesuffix("Sampler").lower())
     share = "" if sampler.variance == 0.9 else f"{sampler.variance:g}"
-    return f"{trailing}{share}_gmm{components}"
+    return f"{trailing}{share}_{density}"
 
 
 def trailing_variants(sampler, z, scales=(0.5,), seed=0):

@@ -211,3 +211,17 @@ def test_mixture_keys():
     for bad in ("gmm10_bogus", "gmmx", "kde2"):
         with pytest.raises(ConfigError, match="unknown sampler key"):
             make_sampler(bad)
+
+
+def test_a_diffusion_prior_on_the_leading_axes_samples_but_has_no_density():
+    from aelatent.samplers import DiffusionSampler, PCAMixtureSampler, held_out_log_likelihood
+    z_train, _ = planted_mixture(600, 3)
+    sampler = PCAMixtureSampler(0.9, mixture=DiffusionSampler(hidden=16, epochs=10),
+                                trailing="neighbours", trailing_scale=0.5).fit(z_train)
+    x = sampler.sample(200, random_state=0)
+    assert x.shape == (200, z_train.shape[1]) and np.isfinite(x).all()
+    assert np.array_equal(x, sampler.sample(200, random_state=0))
+    assert not sampler.has_density and np.isnan(held_out_log_likelihood(sampler, z_train[:50]))
+    with pytest.raises(ConfigError, match="no log density"):
+        sampler.score_samples(z_train[:5])
+    assert "conditional_diffusion" in SAMPLERS

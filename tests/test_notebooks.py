@@ -96,8 +96,12 @@ def test_notebook_12_sampler_league(series_run):
 
 def test_notebook_12_new_samplers_the_density_alone_and_the_frontier(series_run):
     m = read_metrics(series_run, "12_sampler_comparison")
-    for key in ("conditional_gmm10", "diffusion", "trailing_tuned", "conditional_tuned"):
+    for key in ("conditional_gmm10", "diffusion", "trailing_tuned", "conditional_tuned",
+                "conditional_diffusion", "conditional_diffusion_tuned"):
         assert np.isfinite(m[f"{key}_kid_onet"]) and m[f"{key}_nn_train_reencoded"] > 0, key
+    # a diffusion prior on the leading axes has no density; its tau is chosen like the others'
+    assert "conditional_diffusion_log_likelihood" not in m
+    assert m["conditional_diffusion_tuned_tau"] in TAUS
     # the density alone: two halves of reconstructions are closer than N(0, I)'s images
     assert m["recon_kid_onet_recon"] < m["normal_kid_onet_recon"]
     assert m["trailing_tuned_tau"] in TAUS and m["conditional_tuned_tau"] in TAUS

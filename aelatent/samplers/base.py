@@ -105,6 +105,11 @@ class DensityMixin:
         """Mean log density of the points ``z``."""
         return float(np.mean(self.score_samples(z)))
 
+    @property
+    def has_density(self):
+        """Whether this configuration has a log density (a composite may lack one)."""
+        return True
+
 
 def held_out_log_likelihood(sampler, z):
     """Mean log density per dimension of held-out z-points, or NaN for a sampler without density.
@@ -121,7 +126,7 @@ def held_out_log_likelihood(sampler, z):
         ``sampler.score(z) / N`` (nats per dimension; -inf when some point has
         density 0, e.g. outside a uniform box).
     """
-    if not isinstance(sampler, DensityMixin):
+    if not isinstance(sampler, DensityMixin) or not sampler.has_density:
         return float("nan")
     return sampler.score(z) / sampler.n_features_in_
 

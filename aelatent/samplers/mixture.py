@@ -172,9 +172,11 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
     ----------
     variance : float in (0, 1]
         Share of the variance carried by the axes of the mixture.
-    mixture : GMMSampler, optional
-        The (unfitted) mixture for the leading coordinates; a clone of it is
-        fitted. Default: ``GMMSampler(10)``.
+    mixture : LatentSampler, optional
+        The (unfitted) density for the leading coordinates; a clone of it is
+        fitted. Default: ``GMMSampler(10)``. Another sampler (e.g. a
+        :class:`aelatent.samplers.DiffusionSampler`) works too; without a density
+        of its own the whole has none (:attr:`has_density`).
     trailing : {"independent", "neighbours"}
         Model of the trailing coordinates (see above).
     trailing_scale : float >= 0
@@ -248,7 +250,14 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
             rest = self.trailing_mean(lead) + self.trailing_scale * rest
         return self.alignment_.inverse_transform(np.hstack([lead, rest]))
 
+    @property
+    def has_density(self):
+        return isinstance(self._mixture(), DensityMixin)
+
     def _log_density(self, z):
+        if not self.has_density:
+            raise ConfigError(f"{type(self._mixture()).__name__} on the leading axes has no log "
+                              "density, so this sampler has none: use a GMMSampler there.")
         y = self.alignment_.transform(z)
         lead = y[:, :self.n_leading_]
         rest = y[:, self.n_leading_:] - self.trailing_mean(lead)

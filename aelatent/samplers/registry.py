@@ -33,6 +33,10 @@ SAMPLERS = {
     "realnvp": RealNVPSampler,
     "conditional_gmm10": partial(PCAMixtureSampler, variance=0.9, trailing="neighbours"),
     "diffusion": DiffusionSampler,
+    # the diffusion prior on the leading principal axes only (far fewer dimensions than N: more
+    # z-points per dimension), the trailing ones conditional on them
+    "conditional_diffusion": partial(PCAMixtureSampler, variance=0.9, mixture=DiffusionSampler(),
+                                     trailing="neighbours"),
 }
 
 #: Key prefixes followed by one parameter value, e.g. ``common_b2.0`` or ``gmm5``; the
