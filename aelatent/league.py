@@ -20,7 +20,8 @@ from .errors import ConfigError
 from .league_scoring import (CEILING, LeagueScorer, QualityReference, calibration_sets,  # noqa: F401
                              split_validation)
 from .progress import stage_line
-from .result_store import TALLY, ResultStore, code_fingerprint, file_fingerprint, reuse_summary
+from .result_store import (TALLY, ResultStore, code_fingerprint, file_fingerprint,
+                           module_dependencies, reuse_summary)
 from .validation import check_int
 
 #: By profile: images generated per sampler, bootstrap resamples per distance interval, images per
@@ -367,13 +368,9 @@ class League:
         return out
 
 
-#: The modules whose code makes a league row: their source versions the stored rows.
-LEAGUE_CODE = ("aelatent.league", "aelatent.league_scoring", "aelatent.distances", "aelatent.quality",
-               "aelatent.face_descriptors", "aelatent.neighbours", "aelatent.stats", "aelatent.model",
-               "aelatent.samplers.base", "aelatent.samplers.diffusion", "aelatent.samplers.flow",
-               "aelatent.samplers.gaussian", "aelatent.samplers.independent",
-               "aelatent.samplers.kernel", "aelatent.samplers.knn", "aelatent.samplers.mixture",
-               "aelatent.samplers.registry", "aelatent.samplers.two_stage")
+#: The modules whose code makes a league row: these and every module of the package they import
+#: (:func:`aelatent.result_store.module_dependencies`) version the stored rows.
+LEAGUE_CODE = ("aelatent.league",)
 
 
 class LeagueRows:
@@ -392,7 +389,7 @@ class LeagueRows:
         self.reused = []
         self.entries = None
         if getattr(run, "path", None) is not None:
-            self.common = {**settings, "code": code_fingerprint(*LEAGUE_CODE),
+            self.common = {**settings, "code": code_fingerprint(*module_dependencies(*LEAGUE_CODE)),
                            "run": file_fingerprint(*(run.path / name for name in RUN_FILES))}
             self.entries = ResultStore(run.path / "results" / "league", "league rows")
 

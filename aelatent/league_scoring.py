@@ -25,7 +25,7 @@ from .errors import ConfigError
 from .locations import cache_dir
 from .quality import (ImageScores, as_uint8_images, blurred_images, detect_faces, grey_images,
                       noise_images, onet_outputs)
-from .result_store import ResultStore, code_fingerprint, content_hash
+from .result_store import ResultStore, code_fingerprint, content_hash, module_dependencies
 from .stats import check_points
 from .validation import check_fitted, check_int
 
@@ -33,7 +33,8 @@ from .validation import check_fitted, check_int
 #: The calibration row every row's KID is divided by: reconstructions of unseen faces, the ceiling.
 CEILING = "recon"
 
-#: The modules whose code computes image features: their source versions the feature cache.
+#: The modules whose code computes image features: they and the package's modules they import
+#: (:func:`aelatent.result_store.module_dependencies`) version the feature cache.
 FEATURE_CODE = ("aelatent.quality", "aelatent.face_descriptors")
 
 
@@ -65,7 +66,8 @@ def image_features(images, n_descriptors=0, stage=None, faces=True):
     images = np.asarray(images)       # floats stay floats: ONet sees what it saw before
     stage = stage or (lambda name: contextlib.nullcontext())
     store = ResultStore(cache_dir() / "features", "image feature sets")
-    common = {"images": content_hash(images), "code": code_fingerprint(*FEATURE_CODE)}
+    common = {"images": content_hash(images),
+              "code": code_fingerprint(*module_dependencies(*FEATURE_CODE))}
 
     def cached(what, name, compute):
         def timed():

@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import hashlib
 import importlib
+import importlib.util
 import inspect
 import json
 from pathlib import Path
@@ -40,6 +41,56 @@ TALLY = collections.defaultdict(collections.Counter)
 _FINGERPRINTS = {}
 
 
+def module_dependencies(*modules, package="aelatent"):
+    """The named modules and every module of ``package`` they import, directly or through each
+    other -- also inside functions (the package imports heavy libraries lazily) -- sorted.
+
+    Read from the modules' source files with :mod:`ast`, nothing is imported or executed: what a
+    stored result depends on is derived, not kept by hand. Results are cached per call.
+    """
+    if (modules, package) in _DEPENDENCIES:
+        return _DEPENDENCIES[modules, package]
+    import ast
+    import importlib.util
+
+    def exists(name):
+        try:
+            return importlib.util.find_spec(name) is not None
+        except ModuleNotFoundError:
+            return False
+
+    seen, todo = set(), list(modules)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        spec = importlib.util.find_spec(name)
+        is_package = spec.submodule_search_locations is not None
+        with open(spec.origin, encoding="utf-8") as source:      # read, not imported
+            tree = ast.parse(source.read())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                found = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                if node.level:
+                    base = name.rsplit(".", node.level - (1 if is_package else 0))[0] \
+                        if node.level - (1 if is_package else 0) else name
+                    target = f"{base}.{node.module}" if node.module else base
+                else:
+                    target = node.module or ""
+                found = [target] + [f"{target}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            todo += [f for f in found if (f == package or f.startswith(package + "."))
+                     and f not in seen and exists(f)]
+    _DEPENDENCIES[modules, package] = tuple(sorted(seen))
+    return _DEPENDENCIES[modules, package]
+
+
+_DEPENDENCIES = {}
+
+
 def code_fingerprint(*modules):
     """A hash of the source of the named modules (e.g. ``"aelatent.quality"``): the version of a
     computation. Any edit to them changes it."""
@@ -47,7 +98,8 @@ def code_fingerprint(*modules):
         digest = hashlib.sha256()
         for name in modules:
             digest.update(name.encode())
-            digest.update(inspect.getsource(importlib.import_module(name)).encode())
+            with open(importlib.util.find_spec(name).origin, "rb") as source:   # not imported
+                digest.update(source.read())
         _FINGERPRINTS[modules] = digest.hexdigest()[:16]
     return _FINGERPRINTS[modules]
 

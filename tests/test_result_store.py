@@ -125,7 +125,24 @@ def test_the_code_fingerprint_follows_the_source(tmp_path, monkeypatch):
     module.write_text("X = 2\n")
     import importlib
     import sys
-    sys.modules.pop("fingerprinted_module")
+    sys.modules.pop("fingerprinted_module", None)       # read from its file, never imported
     importlib.invalidate_caches()
     result_store._FINGERPRINTS.clear()
     assert code_fingerprint("fingerprinted_module") != first
+
+
+def test_a_results_code_is_every_module_it_imports_even_inside_functions(tmp_path, monkeypatch):
+    from aelatent.result_store import module_dependencies
+    package = tmp_path / "pkg"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "a.py").write_text("import numpy\n\ndef f():\n    from .b import g\n    return g\n")
+    (package / "b.py").write_text("from . import c\n\ndef g():\n    return c\n")
+    (package / "c.py").write_text("X = 1\n")
+    (package / "unrelated.py").write_text("X = 2\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert module_dependencies("pkg.a", package="pkg") == ("pkg", "pkg.a", "pkg.b", "pkg.c")
+    # the league's rows: the samplers it fits inside sampler_league, and what they build on
+    # (the principal axes of aelatent.pca, missing from the hand-kept list this replaced)
+    league_code = module_dependencies(*league_module.LEAGUE_CODE)
+    assert {"aelatent.samplers.diffusion", "aelatent.pca", "aelatent.distances"} <= set(league_code)
