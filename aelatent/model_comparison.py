@@ -401,12 +401,13 @@ def use_a_vae_sentence(normal, fair, winner, baseline="ae"):
     if "vae" not in normal.index:
         return "Should a reader just use a VAE? This comparison has no VAE."
     vae_faces = normal.loc["vae", "face_rate"]
-    prior = (f"A VAE is the kind to use if you want to sample N(0, I) directly: its draws are faces at "
-             f"rate {vae_faces:.2f}" + ("" if len(normal) == 1 else ", against " + ", ".join(
+    prior = (f"sampled from N(0, I) directly, the VAE's draws are faces at rate {vae_faces:.2f}"
+             + ("" if len(normal) == 1 else ", against " + ", ".join(
                  f"{k.upper()} {normal.loc[k, 'face_rate']:.2f}" for k in normal.index if k != "vae"))
              + ". ")
     if winner is None:
-        return "Should a reader just use a VAE? " + prior + "No kind has a fair ex-post sampler here."
+        return ("Should a reader just use a VAE? Only " + prior + "No kind has an ex-post sampler "
+                "that does not copy here.")
     tied = overlapping(fair, winner)
     if winner == "vae" and not tied:
         return ("Should a reader just use a VAE? In this run, yes: " + prior + "With the best ex-post "
@@ -417,7 +418,7 @@ def use_a_vae_sentence(normal, fair, winner, baseline="ae"):
                 + ", ".join(k.upper() for k in [winner, *tied] if k != "vae")
                 + ", so a plain AE with a fitted density does as well within this league's precision.")
     return ("Should a reader just use a VAE? No: " + prior + f"But with each kind's best ex-post "
-            f"density the {winner.upper()} generates better faces, and the VAE's are separated from it.")
+            f"density the {winner.upper()} generates better faces than the VAE, beyond the intervals.")
 
 
 def comparison_verdict(comparison, baseline="ae"):
