@@ -120,10 +120,17 @@ def latent_geometry(run, n_prior=5000, core_quantile=0.99, seed=0):
 
 
 def loss_terms(run):
-    """The last epoch's validation loss terms of a run: ``val_mse`` and the kind's extra terms."""
+    """The last epoch's validation loss terms of a run: ``val_mse`` and the kind's extra terms.
+
+    A plain AE logs only its loss: that is ``val_mse`` for the MSE loss; a BCE AE logs the
+    mean squared error as a metric beside it (runs trained before that: ``val_bce`` alone).
+    """
     last = run.history.iloc[-1]
-    return {key: float(last[key]) for key in last.index
-            if key.startswith("val_") and key != "val_loss"} or {"val_mse": float(last["val_loss"])}
+    terms = {key: float(last[key]) for key in last.index
+             if key.startswith("val_") and key != "val_loss"}
+    if "val_mse" not in terms:
+        terms[f"val_{run.config.loss}"] = float(last["val_loss"])
+    return terms
 
 
 @dataclasses.dataclass

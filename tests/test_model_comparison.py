@@ -60,3 +60,14 @@ def test_the_sweep_sentence_says_whether_a_small_kl_weight_acts_like_a_plain_ae(
     assert mc.plot_sweep(sweep.iloc[:0]) is None
     fig = mc.plot_sweep(sweep)
     assert len(fig.axes) == 3 and np.allclose(fig.axes[0].lines[0].get_ydata(), [10 / 25, 10 / 25])
+
+
+def test_loss_terms_name_the_loss_a_plain_ae_was_trained_with():
+    import types
+    history = pd.DataFrame({"loss": [0.5, 0.4], "val_loss": [0.45, 0.41]})
+    for loss in ("mse", "bce"):
+        run = types.SimpleNamespace(history=history, config=types.SimpleNamespace(loss=loss))
+        assert mc.loss_terms(run) == {f"val_{loss}": 0.41}
+    history["val_mse"] = [0.02, 0.015]          # a BCE AE logs the MSE as a metric
+    run = types.SimpleNamespace(history=history, config=types.SimpleNamespace(loss="bce"))
+    assert mc.loss_terms(run) == {"val_mse": 0.015}

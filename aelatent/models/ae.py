@@ -103,6 +103,9 @@ def build(config: RunConfig, optimizer):
     if config.latent_noise:
         z = LatentNoise(config.latent_noise, seed=config.seed, name="latent_noise")(z)
     autoencoder = keras.Model(inputs, decoder(z), name="autoencoder")
+    # a BCE model logs the mean squared error too: every kind is compared by it (notebook XV)
     autoencoder.compile(optimizer=optimizer,
-                        loss="mse" if config.loss == "mse" else "binary_crossentropy")
+                        loss="mse" if config.loss == "mse" else "binary_crossentropy",
+                        metrics=None if config.loss == "mse" else [keras.metrics.MeanSquaredError(
+                            name="mse")])
     return encoder, decoder, autoencoder, {}
