@@ -22,8 +22,8 @@ from sklearn.base import clone
 
 from .distances import kernel_distance
 from .errors import ConfigError
-from .pca import PCAAlignment
-from .samplers.mixture import PCAMixtureSampler, leave_one_out_residuals, trailing_regression
+from .samplers.mixture import (PCAMixtureSampler, leave_one_out_residuals, principal_split,
+                               trailing_regression, whitened_lead)
 from .stats import check_points
 from .validation import check_fitted, check_int, check_real
 
@@ -114,13 +114,11 @@ def trailing_predictability(z_train, z_val, variance=0.9, k=10, seed=0):
     check_real(variance, "variance", low=0, high=1, low_open=True, high_open=True)
     check_int(k, "k", what="neighbours of the regression")
     z_train, z_val = check_points(z_train, "z_train"), check_points(z_val, "z_val")
-    alignment = PCAAlignment().fit(z_train)
-    n_leading = alignment.n_components_for(variance)
-    scale = np.sqrt(alignment.explained_variance_[:n_leading])
-    lead, rest = split_coordinates(alignment, z_train, n_leading)
+    # the fit of PCAMixtureSampler(variance, trailing="neighbours", k=k), without its mixture
+    alignment, n_leading, lead, rest = principal_split(z_train, variance)
     lead_val, rest_val = split_coordinates(alignment, z_val, n_leading)
-    regression = trailing_regression(k).fit(lead / scale, rest)
-    predicted = regression.predict(lead_val / scale)
+    regression = trailing_regression(k).fit(whitened_lead(alignment, lead), rest)
+    predicted = regression.predict(whitened_lead(alignment, lead_val))
     shuffled = rest_val[np.random.default_rng(seed).permutation(len(rest_val))]
     loo = leave_one_out_residuals(regression, rest)
     table = pd.DataFrame({

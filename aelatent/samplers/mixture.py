@@ -218,10 +218,7 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         self._mixture()._check_params()
 
     def _fit(self, z):
-        self.alignment_ = PCAAlignment().fit(z)
-        y = self.alignment_.transform(z)
-        self.n_leading_ = self.alignment_.n_components_for(self.variance)
-        lead, rest = y[:, :self.n_leading_], y[:, self.n_leading_:]
+        self.alignment_, self.n_leading_, lead, rest = principal_split(z, self.variance)
         self.leading_ = self._mixture().fit(lead)
         self.regression_ = None
         if self.trailing == "neighbours" and rest.shape[1]:
@@ -233,7 +230,7 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
 
     def _lead_frame(self, lead):
         """Leading coordinates in units of their standard deviations (the neighbours' metric)."""
-        return lead / np.sqrt(self.alignment_.explained_variance_[:self.n_leading_])
+        return whitened_lead(self.alignment_, lead)
 
     def trailing_mean(self, lead):
         """Mean of the trailing coordinates given leading ones: m(l), or 0 for independent axes."""
@@ -266,6 +263,21 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
             log_rest = scipy.stats.norm.logpdf(rest, 0, scale).sum(axis=1)
         log_rest = np.where(np.isnan(log_rest), -np.inf, log_rest)
         return self.leading_.score_samples(lead) + log_rest
+
+
+def principal_split(z, variance):
+    """The principal axes of ``z`` and its coordinates split where the leading axes reach
+    ``variance`` of the variance: ``(alignment, n_leading, leading, trailing)``."""
+    alignment = PCAAlignment().fit(z)
+    y = alignment.transform(z)
+    n_leading = alignment.n_components_for(variance)
+    return alignment, n_leading, y[:, :n_leading], y[:, n_leading:]
+
+
+def whitened_lead(alignment, lead):
+    """Leading principal coordinates in units of their standard deviations (the metric of the
+    trailing axes' neighbours)."""
+    return lead / np.sqrt(alignment.explained_variance_[:lead.shape[1]])
 
 
 #: Models of the trailing principal axes of :class:`PCAMixtureSampler`.
