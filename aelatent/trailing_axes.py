@@ -252,7 +252,9 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
                           f"{type(sampler).__name__}.")
     n_images = check_int(n_images, "n_images", minimum=10)
     # a copy: the sampler given (e.g. the league's pca_gmm10) keeps its own tau
-    sampler = copy.deepcopy(sampler) if hasattr(sampler, "n_features_in_") else clone(sampler).fit(
+    # (a shallow copy: tau is a plain attribute, the fitted parts are only read -- a deep copy
+    # would rebuild e.g. a diffusion prior's Keras model)
+    sampler = copy.copy(sampler) if hasattr(sampler, "n_features_in_") else clone(sampler).fit(
         run.z_train)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(run.z_train), min(n_images, len(run.z_train)), replace=False))

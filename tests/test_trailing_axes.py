@@ -176,6 +176,12 @@ def test_trailing_scale_is_chosen_on_training_images_and_leaves_the_sampler_alon
     assert sampler.trailing_scale == 1.0
     with pytest.raises(ConfigError, match="PCAMixtureSampler"):
         select_trailing_scale(small_run, make_sampler("mvn"), n_images=30)
+    # a diffusion prior on the leading axes is tuned the same way (its Keras model is not copied)
+    from aelatent.samplers import DiffusionSampler, PCAMixtureSampler
+    diffusion = PCAMixtureSampler(0.9, mixture=DiffusionSampler(hidden=16, epochs=10),
+                                  trailing="neighbours").fit(small_run.z_train)
+    chosen = select_trailing_scale(small_run, diffusion, scales=(0.0, 1.0), n_images=30, seed=0)
+    assert chosen.best in (0.0, 1.0) and diffusion.trailing_scale == 1.0
 
 
 def test_gap_summary_says_so_when_every_point_copies():

@@ -45,7 +45,7 @@ def _denoiser(n_features, hidden, n_layers, embedding_dims=32):
     variance = keras.Input((1,), name="noise_variance")
     embedding = keras.layers.Lambda(
         lambda v: ops.concatenate([ops.sin(angular * v), ops.cos(angular * v)], axis=-1),
-        name="noise_embedding")(variance)
+        output_shape=(embedding_dims,), name="noise_embedding")(variance)
     h = keras.layers.Dense(hidden, name="inputs")(keras.layers.Concatenate()([x, embedding]))
     for i in range(n_layers):
         block = keras.layers.Dense(hidden, activation="silu", name=f"block{i}_a")(h)
@@ -55,8 +55,8 @@ def _denoiser(n_features, hidden, n_layers, embedding_dims=32):
         keras.layers.Activation("silu")(h))
     # for whitened (unit-variance) data E[noise | noisy] of a Gaussian is noise_rate * noisy: the
     # MLP learns the correction to it, so the untrained prior is the multivariate normal
-    gaussian = keras.layers.Lambda(lambda args: ops.sqrt(args[1]) * args[0], name="gaussian")(
-        [x, variance])
+    gaussian = keras.layers.Lambda(lambda args: ops.sqrt(args[1]) * args[0],
+                                   output_shape=(n_features,), name="gaussian")([x, variance])
     return keras.Model([x, variance], keras.layers.Add(name="noise")([gaussian, correction]),
                        name="denoiser")
 
