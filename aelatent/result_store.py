@@ -26,7 +26,6 @@ import collections
 import hashlib
 import importlib
 import importlib.util
-import inspect
 import json
 from pathlib import Path
 

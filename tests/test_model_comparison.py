@@ -2,7 +2,6 @@
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from aelatent import model_comparison as mc
 from made_up import made_up_league
