@@ -488,6 +488,18 @@ def shuffled_baseline(z, seed=0):
     return np.random.default_rng(seed).permuted(z, axis=0)
 
 
+def correlation_sentence(summary, shuffled, threshold):
+    """Whether the components are correlated beyond chance, from :func:`correlation_summary` of
+    the z-points and of their shuffled baseline (one sentence)."""
+    beyond = summary["abs_max"] > 2 * shuffled["abs_max"] and summary["n_pairs_above"] > 0
+    return (f"{summary['n_pairs_above']} pairs exceed |r| = {threshold:g} (shuffled: "
+            f"{shuffled['n_pairs_above']}); the largest |r| is {summary['abs_max']:.2f} against "
+            f"chance's {shuffled['abs_max']:.2f}: "
+            + ("the components are correlated far beyond chance -- the cloud is not aligned with "
+               "the coordinate axes." if beyond else
+               "no pair stands out from chance by that measure in this run."))
+
+
 def correlation_summary(corr, threshold=0.5):
     """Mean and maximum absolute off-diagonal coefficient, and the pairs with |r| > threshold."""
     values = np.abs(offdiagonal(corr))

@@ -250,3 +250,17 @@ def test_the_origins_place_is_said_from_the_numbers(shift, where):
     assert sentence.startswith(f"the origin lies {where}")
     others = {"inside the bulk", "at the border of the bulk", "outside the 99% core"} - {where}
     assert not any(o in sentence for o in others)
+
+
+def test_the_correlation_sentence_tells_correlated_components_from_chance():
+    from aelatent import stats as stats_module
+    rng = np.random.default_rng(0)
+    base = rng.normal(size=(2000, 1))
+    correlated = base + 0.3 * rng.normal(size=(2000, 6))         # one common factor
+    independent = rng.normal(size=(2000, 6))
+    shuffled = stats_module.correlation_summary(np.corrcoef(independent, rowvar=False), 0.5)
+    text = stats_module.correlation_sentence(
+        stats_module.correlation_summary(np.corrcoef(correlated, rowvar=False), 0.5), shuffled, 0.5)
+    assert "15 pairs exceed" in text and "far beyond chance" in text
+    text = stats_module.correlation_sentence(shuffled, shuffled, 0.5)
+    assert "no pair stands out" in text
