@@ -16,7 +16,6 @@ no server and no external request.
 from __future__ import annotations
 
 import datetime
-import html
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +28,11 @@ from .storage import atomic_path, read_json
 #: (a list of metric keys; those a run has are shown).
 HEADLINE_METADATA = ("aelatent", "headlines")
 
+#: The notebooks whose parts the index page shows beside the table: the league's figure and
+#: table, and the training estimate.
+LEAGUE_NOTEBOOK = "12_sampler_comparison"
+TRAINING_NOTEBOOK = "01_encoder_decoder_latent_space"
+
 #: Cell tag of the figure a notebook's row shows as its thumbnail (default: its first figure).
 KEY_FIGURE_TAG = "key-figure"
 
@@ -36,8 +40,9 @@ KEY_FIGURE_TAG = "key-figure"
 THUMBNAIL_WIDTH = 240
 
 #: Columns of the league table shown on the index page.
-LEAGUE_SHOWN_COLUMNS = ["face_rate", "kid_onet", "kid_onet_ratio", "frechet_onet", "frechet_onet_inf", "precision", "recall",
-                  "mahalanobis_median", "core_fraction", "log_likelihood", "nn_train_reencoded"]
+LEAGUE_SHOWN_COLUMNS = ["face_rate", "kid_onet", "kid_onet_ratio", "frechet_onet", "frechet_onet_inf",
+                        "precision", "recall", "mahalanobis_median", "core_fraction", "log_likelihood",
+                        "nn_train_reencoded"]
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 70em; padding: 0 1em;
@@ -55,6 +60,15 @@ code { background: #f6f6f6; padding: 0 0.2em; }
 
 def _template_dir():
     return Path(__file__).with_name("report_templates")
+
+
+def _index_template():
+    """The index page's Jinja2 template (autoescaped), beside the notebook pages' nbconvert one."""
+    import jinja2
+
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_template_dir())),
+                                     autoescape=True, keep_trailing_newline=True)
+    return environment.get_template("run_index.html.j2")
 
 
 def notebook_page(notebook_path, page_path):
@@ -124,21 +138,17 @@ def _thumbnail(png, path, width=THUMBNAIL_WIDTH):
 
 
 def _notebook_row(stem, nb, metrics, page, figure):
+    """What the index page shows of one notebook (see ``report_templates/run_index.html.j2``)."""
+    from markupsafe import Markup
+
     meta = nb.metadata.get("papermill", {})
-    failed = bool(meta.get("exception"))
-    status = '<span class="failed">failed</span>' if failed else "ok"
     duration = meta.get("duration")
-    title = next((c.source.splitlines()[0].lstrip("# ") for c in nb.cells
-                  if c.cell_type == "markdown" and c.source.strip()), stem)
-    shown = [k for k in headlines(nb) if k in metrics]
-    numbers = "<br>".join(f"{html.escape(k)} = {_number(metrics[k])}" for k in shown)
-    link = html.escape(page.name)
-    thumbnail = (f'<a href="{link}"><img src="figures/{html.escape(figure.name)}" '
-                 f'alt="key figure of {html.escape(stem)}"></a>' if figure else "")
-    return (f"<tr><td>{thumbnail}</td><td><a href=\"{link}\">{html.escape(title)}</a></td>"
-            f"<td>{status}</td>"
-            f"<td class=\"num\">{'–' if duration is None else f'{duration:.0f} s'}</td>"
-            f"<td>{numbers}</td></tr>")
+    return {"stem": stem, "page": page.name, "figure": figure.name if figure else None,
+            "title": next((c.source.splitlines()[0].lstrip("# ") for c in nb.cells
+                           if c.cell_type == "markdown" and c.source.strip()), stem),
+            "failed": bool(meta.get("exception")),
+            "duration": "–" if duration is None else f"{duration:.0f} s",
+            "numbers": [(k, Markup(_number(metrics[k]))) for k in headlines(nb) if k in metrics]}
 
 
 def _training_lines(nb):
@@ -150,26 +160,20 @@ def _training_lines(nb):
 
 
 def _league_section(table_path, figure):
-    """The league of notebook XII: its figure above its table (``metrics/12_..._league.csv``)."""
+    """The league of notebook XII for the index page: its figure above its table (the CSV
+    the notebook wrote); None without the CSV."""
     import pandas as pd
+    from markupsafe import Markup
 
     if not table_path.exists():
-        return ""
+        return None
     table = pd.read_csv(table_path, index_col=0)
     columns = [c for c in LEAGUE_SHOWN_COLUMNS if c in table.columns]
     table = table.sort_values("kid_onet" if "kid_onet" in table.columns else columns[0])
-    head = "".join(f"<th>{html.escape(c)}</th>" for c in ["set or sampler"] + columns)
-    body = "".join(
-        "<tr><td>" + html.escape(str(row)) + "</td>" + "".join(
-            "<td></td>" if pd.isna(table.loc[row, c])
-            else f"<td class=\"num\">{_number(table.loc[row, c])}</td>" for c in columns) + "</tr>"
-        for row in table.index)
-    picture = (f'<p><img src="figures/{html.escape(figure.name)}" alt="the sampler league"></p>'
-               if figure else "")
-    n_compared = int(table["n_compared"].min()) if "n_compared" in table else "?"
-    return (f"<h2>Sampler league (notebook XII)</h2>{picture}<p>Sorted by the kernel distance "
-            f"KID-ONet to held-out real images (smaller is better); {n_compared} images per row.</p>"
-            f'<div class="wide"><table><tr>{head}</tr>{body}</table></div>')
+    rows = [(str(row), [None if pd.isna(table.loc[row, c]) else Markup(_number(table.loc[row, c]))
+                        for c in columns]) for row in table.index]
+    return {"figure": figure.name if figure else None, "columns": columns, "rows": rows,
+            "n_compared": int(table["n_compared"].min()) if "n_compared" in table else "?"}
 
 
 def write_report(run_folder, log=print):
@@ -199,7 +203,7 @@ def write_report(run_folder, log=print):
     out = run_folder / "report"
     out.mkdir(exist_ok=True)
     figures = out / "figures"
-    rows, league, training = [], "", []
+    rows, league, training = [], None, []
     for book in books:
         page = out / f"{book.stem}.html"
         nb = notebook_page(book, page)
@@ -208,31 +212,17 @@ def write_report(run_folder, log=print):
         png = key_figure(nb)
         figure = _thumbnail(png, figures / f"{book.stem}.png") if png else None
         rows.append(_notebook_row(book.stem, nb, metrics, page, figure))
-        if book.stem.startswith("12"):
+        if book.stem == LEAGUE_NOTEBOOK:
             full = _thumbnail(png, figures / f"{book.stem}_full.png", width=1400) if png else None
             league = _league_section(run_folder / "metrics" / f"{book.stem}_league.csv", full)
-        if book.stem.startswith("01"):
+        if book.stem == TRAINING_NOTEBOOK:
             training = _training_lines(nb)
     config = read_json(run_folder / "config.json") if (run_folder / "config.json").exists() else {}
-    config_rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(str(v))}</td></tr>"
-                          for k, v in config.items())
-    index = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>aelatent: {html.escape(run_folder.name)}</title>
-<style>{_STYLE}</style></head><body>
-<h1>aelatent run <code>{html.escape(run_folder.name)}</code></h1>
-<p>Report written {datetime.datetime.now().isoformat(sep=' ', timespec='minutes')} on
-{html.escape(describe_machine())}. Each notebook's page is the executed notebook with its
-figures; times are papermill's wall time per notebook.</p>
-{"".join(f"<p>{html.escape(line)}</p>" for line in training)}
-<h2>Notebooks</h2>
-<div class="wide"><table><tr><th>key figure</th><th>notebook</th><th>status</th><th>time</th>
-<th>headline numbers</th></tr>
-{''.join(rows)}</table></div>
-{league}
-<h2>Configuration</h2>
-<div class="wide"><table>{config_rows}</table></div>
-</body></html>
-"""
+    index = _index_template().render(
+        run_name=run_folder.name, style=_STYLE, machine=describe_machine(),
+        written=datetime.datetime.now().isoformat(sep=" ", timespec="minutes"),
+        training=training, notebooks=rows, league=league,
+        config=[(k, str(v)) for k, v in config.items()])
     index_path = out / "index.html"
     with atomic_path(index_path) as tmp:
         Path(tmp).write_text(index, encoding="utf-8")
