@@ -37,7 +37,7 @@ from sklearn.base import BaseEstimator
 
 from .errors import ConfigError, DataError
 from .pca import PCAAlignment
-from .stats import LatentGaussian, check_points
+from .stats import LatentGaussian, check_sample
 from .validation import check_fitted, check_int, check_option, check_real
 
 
@@ -165,7 +165,7 @@ class AttributeDirections(BaseEstimator):
         """Compute the directions from z-points (n, N) and 0/1 labels (DataFrame, n rows)."""
         min_count = check_int(self.min_count, "min_count",
                               what="z-points needed with and without an attribute")
-        z = check_points(z)
+        z = check_sample(z)
         self.n_features_in_ = z.shape[1]
         self.alignment_ = PCAAlignment().fit(z)
         labels = _table(labels, len(z))
@@ -250,7 +250,7 @@ def probe_attributes(z_train, labels_train, z_test, labels_test, C=0.01):
     from sklearn.metrics import balanced_accuracy_score
 
     check_real(C, "C", low=0, low_open=True, what="the inverse regularisation strength")
-    z_train, z_test = check_points(z_train, "z_train"), check_points(z_test, "z_test")
+    z_train, z_test = check_sample(z_train, "z_train"), check_sample(z_test, "z_test")
     labels_train = _table(labels_train, len(z_train), "labels_train")
     labels_test = _table(labels_test, len(z_test), "labels_test")
     if z_train.shape[1] != z_test.shape[1]:
@@ -298,7 +298,7 @@ def factor_r2(z_train, factors_train, z_test, factors_test, alphas=(0.1, 1.0, 10
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    z_train, z_test = check_points(z_train, "z_train"), check_points(z_test, "z_test")
+    z_train, z_test = check_sample(z_train, "z_train"), check_sample(z_test, "z_test")
     factors_train = _table(factors_train, len(z_train), "factors_train")
     factors_test = _table(factors_test, len(z_test), "factors_test")
     scores = {}
@@ -318,7 +318,7 @@ def factor_pc_correlations(z, factors, n_components=10):
     pandas.DataFrame, shape (n_factors, n_components)
         Pearson correlations; columns ``PC1`` ... in order of explained variance.
     """
-    z = check_points(z)
+    z = check_sample(z)
     factors = _table(factors, len(z), "factors")
     n_components = check_int(n_components, "n_components", maximum=min(z.shape),
                              what="leading principal axes")
@@ -432,7 +432,7 @@ def midpoint_distances(z, gaussian, frame, n_pairs=200, seed=0):
         One row per pair: ``ends`` (mean distance of the two points), ``straight``
         (the straight line's midpoint) and ``whitened`` (the whitened arc's).
     """
-    z = check_points(z)
+    z = check_sample(z)
     n_pairs = check_int(n_pairs, "n_pairs", what="random pairs")
     pairs = np.random.default_rng(seed).choice(len(z), size=(n_pairs, 2), replace=True)
     pairs = pairs[pairs[:, 0] != pairs[:, 1]]

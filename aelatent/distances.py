@@ -27,7 +27,7 @@ import dataclasses
 import numpy as np
 
 from .errors import ConfigError
-from .stats import check_points
+from .stats import check_sample
 from .validation import check_int, check_real
 
 
@@ -42,7 +42,7 @@ class FeatureStats:
     @classmethod
     def of(cls, features, counts=None):
         """Statistics of ``features`` (n, d); ``counts`` (n,) repeats rows (a bootstrap resample)."""
-        features = check_points(features, "features")
+        features = check_sample(features, "features")
         counts = _counts(counts, len(features))
         return cls(np.average(features, axis=0, weights=counts),
                    np.cov(features, rowvar=False, fweights=counts), int(counts.sum()))
@@ -114,7 +114,7 @@ class KernelSets:
     """
 
     def __init__(self, *sets):
-        self.sets = [check_points(x, "features") for x in sets]
+        self.sets = [check_sample(x, "features") for x in sets]
         if len({x.shape[1] for x in self.sets}) > 1:
             raise ConfigError("feature sets differ in dimension: "
                               + " vs ".join(str(x.shape[1]) for x in self.sets) + ".")
@@ -196,7 +196,7 @@ def bootstrap_interval(distance, a, b, n_boot=200, level=0.95, random_state=0):
     """
     check_int(n_boot, "n_boot", minimum=10, what="bootstrap resamples")
     level = check_real(level, "level", low=0, high=1, low_open=True, high_open=True)
-    a, b = check_points(a, "a"), check_points(b, "b")
+    a, b = check_sample(a, "a"), check_sample(b, "b")
     if distance is kernel_distance:
         kernels = KernelSets(a, b)
         distance = lambda a, b, counts_a=None, counts_b=None: kernels.kid(  # noqa: E731
@@ -266,7 +266,7 @@ def frechet_by_n(a, b, sizes=None, repeats=3, random_state=0):
     -------
     sizes, distances : int array, float array
     """
-    a, b = check_points(a, "a"), check_points(b, "b")
+    a, b = check_sample(a, "a"), check_sample(b, "b")
     n_max = min(len(a), len(b))
     check_int(repeats, "repeats", what="subsets per size")
     sizes = (np.unique(np.linspace(0.4 * n_max, n_max, 8).astype(int)) if sizes is None
@@ -340,8 +340,8 @@ def precision_recall(real, generated, k=3):
     -------
     precision, recall : float
     """
-    real = check_points(real, "real")
-    generated = check_points(generated, "generated")
+    real = check_sample(real, "real")
+    generated = check_sample(generated, "generated")
     if real.shape[1] != generated.shape[1]:
         raise ConfigError(f"real and generated differ in dimension: {real.shape[1]} vs {generated.shape[1]}.")
     check_int(k, "k", maximum=min(len(real), len(generated)) - 1,

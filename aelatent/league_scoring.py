@@ -26,7 +26,7 @@ from .locations import cache_dir
 from .quality import (ImageScores, as_uint8_images, blurred_images, detect_faces, grey_images,
                       noise_images, onet_outputs)
 from .result_store import ResultStore, code_fingerprint, content_hash, module_dependencies
-from .stats import check_points
+from .stats import check_sample
 from .validation import check_fitted, check_int
 
 
@@ -242,7 +242,7 @@ class QualityReference:
                   what="reference images with dlib face descriptors")
         self.scores_, self.descriptors_ = image_features(as_uint8_images(images), self.n_descriptors)
         self.stats_ = FeatureStats.of(self.scores_.features)
-        self.z_ = None if z is None else check_points(z, "z")
+        self.z_ = None if z is None else check_sample(z, "z")
         if self.z_ is not None and len(self.z_) != len(self.scores_):
             raise ConfigError(f"z has {len(self.z_)} rows for {len(self.scores_)} reference images.")
         return self
@@ -286,7 +286,7 @@ class QualityReference:
         out = {"face_rate": scores.face_rate, "onet_score": scores.mean_onet_score}
         spaces = {"onet": (real, features)}
         if descriptors is not None and getattr(self, "descriptors_", None) is not None:
-            spaces["dlib"] = (self.descriptors_, check_points(descriptors, "descriptors"))
+            spaces["dlib"] = (self.descriptors_, check_sample(descriptors, "descriptors"))
             out["n_descriptors"] = len(descriptors)
         for space, (a, b) in spaces.items():
             with stage("Frechet and kernel distances"):

@@ -27,7 +27,7 @@ from sklearn.decomposition import PCA
 from sklearn.base import BaseEstimator
 
 from .errors import ConfigError
-from .stats import check_points
+from .stats import check_sample
 from .validation import check_fitted, check_int, check_n_features, check_option, check_real
 
 # -- multivariate normal: ellipses, chi-square tests, normality -------------------------
@@ -105,7 +105,7 @@ def normality_table(x, names=None):
         ``ks`` -- the Kolmogorov-Smirnov statistic of the standardised column
         against N(0, 1).
     """
-    x = check_points(x, "x")
+    x = check_sample(x, "x")
     standard = (x - x.mean(axis=0)) / x.std(axis=0, ddof=1)
     ks = np.array([scipy.stats.kstest(col, "norm").statistic for col in standard.T])
     return pd.DataFrame({"skewness": scipy.stats.skew(x, axis=0),
@@ -151,7 +151,7 @@ class PCAAlignment(BaseEstimator):
 
     def fit(self, z, y=None):
         check_option(self.scale, "scale", ("covariance", "correlation"))
-        z = check_points(z)
+        z = check_sample(z)
         self.mean_ = z.mean(axis=0)
         self.scale_ = z.std(axis=0, ddof=1) if self.scale == "correlation" else np.ones(z.shape[1])
         if np.any(self.scale_ == 0):

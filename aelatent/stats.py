@@ -40,9 +40,10 @@ GAUSSIAN_HW_FACTOR = float(np.sqrt(2.0 * np.log(2.0)))
 _CHUNK_ROWS = 16384
 
 
-def check_points(z, name="z", dtype=np.float64):
-    """``z`` as a finite 2-D array of shape (n >= 2, N) (statistics need two points);
-    ``dtype=None`` keeps a float dtype. See :func:`aelatent.validation.check_points`."""
+def check_sample(z, name="z", dtype=np.float64):
+    """``z`` as a finite 2-D array of shape (n >= 2, N): a *sample* (statistics need two points);
+    ``dtype=None`` keeps a float dtype. The one array check with that minimum,
+    :func:`aelatent.validation.check_points`."""
     return validation.check_points(z, name, min_rows=2, dtype=dtype)
 
 
@@ -69,7 +70,7 @@ def component_histograms(z, bins=64, quantiles=(0.001, 0.999), max_range_points=
     counts : ndarray of shape (N, bins), int
     edges : ndarray of shape (N, bins + 1)
     """
-    z = check_points(z, dtype=None)
+    z = check_sample(z, dtype=None)
     bins = check_int(bins, "bins")
     q_lo, q_hi = quantiles
     if not 0 <= q_lo < q_hi <= 1:
@@ -179,7 +180,7 @@ class ComponentStats:
 
 def component_stats(z):
     """Mean, standard deviation, half-width (see :func:`halfwidth`), skewness and excess kurtosis."""
-    z = check_points(z, dtype=None)
+    z = check_sample(z, dtype=None)
     n = len(z)
     mean = z.mean(axis=0, dtype=np.float64)
     m2 = np.zeros(z.shape[1])
@@ -260,7 +261,7 @@ def gaussian_fit(z, bins=64, max_ks_points=20000, seed=0):
     -------
     GaussianFit
     """
-    z = check_points(z, dtype=None)
+    z = check_sample(z, dtype=None)
     n = len(z)
     mean = z.mean(axis=0, dtype=np.float64)
     std = z.std(axis=0, dtype=np.float64)
@@ -467,7 +468,7 @@ def centre_coordinates(x, centre):
 
 def correlation_matrix(z):
     """Pearson correlation matrix (N, N) of the components."""
-    z = check_points(z, dtype=None)
+    z = check_sample(z, dtype=None)
     return np.corrcoef(z, rowvar=False, dtype=np.float64)
 
 
@@ -484,7 +485,7 @@ def shuffled_baseline(z, seed=0):
     components is destroyed: the correlations of the result are what chance
     alone gives for this many points (about 1/sqrt(n) in size).
     """
-    z = check_points(z, dtype=None)
+    z = check_sample(z, dtype=None)
     return np.random.default_rng(seed).permuted(z, axis=0)
 
 
@@ -552,7 +553,7 @@ class LatentGaussian(BaseEstimator):
         check_real(self.core_quantile, "core_quantile", low=0, high=1, low_open=True,
                    high_open=True, what="the share of z-points inside the core")
         check_real(self.ridge, "ridge", low=0)
-        z = check_points(z, dtype=None)
+        z = check_sample(z, dtype=None)
         self.n_features_in_ = z.shape[1]
         self.mean_ = z.mean(axis=0, dtype=np.float64)
         self.cov_ = np.cov(z, rowvar=False, dtype=np.float64)

@@ -24,7 +24,7 @@ from .distances import kernel_distance
 from .errors import ConfigError
 from .samplers.mixture import (PCAMixtureSampler, leave_one_out_residuals, principal_split,
                                trailing_regression, whitened_lead)
-from .stats import check_points
+from .stats import check_sample
 from .validation import check_fitted, check_int, check_real
 
 
@@ -113,7 +113,7 @@ def trailing_predictability(z_train, z_val, variance=0.9, k=10, seed=0):
 
     check_real(variance, "variance", low=0, high=1, low_open=True, high_open=True)
     check_int(k, "k", what="neighbours of the regression")
-    z_train, z_val = check_points(z_train, "z_train"), check_points(z_val, "z_val")
+    z_train, z_val = check_sample(z_train, "z_train"), check_sample(z_val, "z_val")
     # the fit of PCAMixtureSampler(variance, trailing="neighbours", k=k), without its mixture
     alignment, n_leading, lead, rest = principal_split(z_train, variance)
     lead_val, rest_val = split_coordinates(alignment, z_val, n_leading)
@@ -181,7 +181,7 @@ def trailing_variants(sampler, z, scales=(0.5,), seed=0):
         raise ConfigError("trailing_variants needs a PCAMixtureSampler fitted with "
                           "trailing='neighbours' (it gives the conditional mean).")
     alignment, n_leading = sampler.alignment_, sampler.n_leading_
-    lead, rest = split_coordinates(alignment, check_points(z, "z"), n_leading)
+    lead, rest = split_coordinates(alignment, check_sample(z, "z"), n_leading)
     rng = np.random.default_rng(seed)
     noise = rng.standard_normal(rest.shape)
     sigma = np.sqrt(alignment.explained_variance_[n_leading:])

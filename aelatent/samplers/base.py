@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from ..stats import check_points
+from ..stats import check_sample
 from .. import validation
 from ..validation import check_fitted, check_int, check_n_features, check_real
 
@@ -46,7 +46,7 @@ class LatentSampler(BaseEstimator):
         self
         """
         self._check_params()
-        z = check_points(z, "z")
+        z = check_sample(z, "z")
         self.n_features_in_ = z.shape[1]
         self._fit(z)
         return self

@@ -21,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..errors import ConfigError
 from ..pca import PCAAlignment
 from ..progress import stage_line
-from ..stats import check_points
+from ..stats import check_sample
 from ..validation import check_fitted, check_int, check_option, check_real
 from .base import DensityMixin, LatentSampler
 
@@ -138,7 +138,7 @@ class GMMSampler(DensityMixin, LatentSampler):
 
     def bic(self, z):
         """Bayesian information criterion of the fitted mixture on ``z`` (lower is better)."""
-        return float(self.mixture_.bic(check_points(z, "z")))
+        return float(self.mixture_.bic(check_sample(z, "z")))
 
 
 class PCAMixtureSampler(DensityMixin, LatentSampler):
@@ -346,7 +346,7 @@ def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
 
     from .base import held_out_log_likelihood
 
-    z_train, z_val = check_points(z_train, "z_train"), check_points(z_val, "z_val")
+    z_train, z_val = check_sample(z_train, "z_train"), check_sample(z_val, "z_val")
     candidates = [(f"gmm{k}" if t == "full" else f"gmm{k}_{t}", k, t,
                    GMMSampler(k, t, random_state=random_state, max_fit_points=max_fit_points))
                   for k in n_components for t in covariance_types]

@@ -13,7 +13,7 @@ def _halfwidth_as_sigma():
     """Half-widths computed as the standard deviation instead of half the FWHM."""
     from aelatent import stats
 
-    stats.halfwidth = lambda z, bins=64: stats.check_points(z).std(axis=0)
+    stats.halfwidth = lambda z, bins=64: stats.check_sample(z).std(axis=0)
 
 
 def _double_fact():
