@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
+from aelatent.regression.references import reference_dir
+from aelatent.regression.variants import changed_numeric_environment
 from aelatent.locations import SHARED_SUBSET, shared_subset_present  # noqa: E402
 from aelatent.run_request import RunRequest  # noqa: E402
 from tiny import TINY  # noqa: E402
@@ -69,7 +71,7 @@ def series_run(celeba_dir, isolated_folders):
     """The whole notebook series executed once with papermill (smoke profile).
 
     It runs in **another numeric environment than the references were made in**
-    (:func:`aelatent.regress.changed_numeric_environment`: one intra-op thread
+    (:func:`aelatent.regression.variants.changed_numeric_environment`: one intra-op thread
     where the references used TensorFlow's default), which changes float
     rounding the way another CPU does. So ``make test`` checks on every machine
     that the committed references hold beyond the machine that wrote them.
@@ -78,8 +80,8 @@ def series_run(celeba_dir, isolated_folders):
     from aelatent import regress
     from aelatent.runner import run_series
 
-    references = regress.reference_dir("smoke", celeba_dir, 0)
-    with regress.numeric_environment(regress.changed_numeric_environment(references)):
+    references = reference_dir("smoke", celeba_dir, 0)
+    with regress.numeric_environment(changed_numeric_environment(references)):
         folder, _ = run_series(RunRequest("smoke", celeba_dir, "", 0))
     return folder
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from aelatent.regression.references import reference_dir
 from aelatent.run_request import RunRequest
 from aelatent import regress
 from run_copies import copy_run
@@ -43,7 +44,7 @@ def run_planted(plant, notebooks, series_run, celeba_dir, monkeypatch):
         [str(PLANTED)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     monkeypatch.setenv("AELATENT_PLANT", plant)
     folder, _ = run_series(RunRequest("smoke", celeba_dir, name, 0), notebooks, log=lambda *a: None)
-    references = regress.reference_dir("smoke", celeba_dir, 0)
+    references = reference_dir("smoke", celeba_dir, 0)
     stems = [p.stem for p in series(notebooks)]
     return regress.check_run(folder, references, "smoke", stems)
 

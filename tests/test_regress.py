@@ -7,10 +7,14 @@ import json
 import numpy as np
 import pytest
 
+from aelatent.regression.references import (compare_source, environment_warnings, read_references,
+                                            reference_dir)
+from aelatent.regression.variants import SOURCE_FILE, Variant, changed_numeric_environment
 from aelatent import locations, regress
 from aelatent.config import profile_config
 from aelatent.errors import ConfigError
-from aelatent.regress import Row, compare, compare_metrics, derive_entry, derive_references
+from aelatent.regression.comparison import Row, compare, compare_metrics
+from aelatent.regression.tolerances import derive_entry, derive_references
 from tiny import tiny
 
 NB = "01_encoder_decoder_latent_space"
@@ -154,10 +158,10 @@ def test_environment_differences_are_warned_not_failed():
            "machine": {"cpu_model": "AMD EPYC", "cores": 2, "avx512f": True, "avx2": True}}
     now = {"versions": {"tensorflow": "2.22.0"},
            "machine": {"cpu_model": "AMD EPYC", "cores": 2, "avx512f": False, "avx2": True}}
-    lines = regress.environment_warnings(now, ref)
+    lines = environment_warnings(now, ref)
     assert any("tensorflow 2.21.0" in line and "2.22.0" in line for line in lines)
     assert any("AVX-512: yes" in line and "AVX-512: no" in line for line in lines)
-    assert regress.environment_warnings(ref, ref) == []
+    assert environment_warnings(ref, ref) == []
 
 
 def test_default_variants_change_the_numeric_environment_and_the_seed():
@@ -171,10 +175,10 @@ def test_default_variants_change_the_numeric_environment_and_the_seed():
 
 
 def test_make_test_changes_the_thread_count_the_references_were_made_with(tmp_path):
-    assert regress.changed_numeric_environment(tmp_path) == {"TF_NUM_INTRAOP_THREADS": "1"}
-    (tmp_path / regress.SOURCE_FILE).write_text(json.dumps(
+    assert changed_numeric_environment(tmp_path) == {"TF_NUM_INTRAOP_THREADS": "1"}
+    (tmp_path / SOURCE_FILE).write_text(json.dumps(
         {"machine": {"environment": {"TF_NUM_INTRAOP_THREADS": "1"}}}))
-    assert regress.changed_numeric_environment(tmp_path) == {"TF_NUM_INTRAOP_THREADS": "2"}
+    assert changed_numeric_environment(tmp_path) == {"TF_NUM_INTRAOP_THREADS": "2"}
 
 
 def test_numeric_environment_is_restored(monkeypatch):
@@ -204,9 +208,9 @@ def fake_run(folder, metrics, seed=0, n_train=5):
 def fake_variants(tmp_path, reference_metrics, float_metrics, seed_metrics):
     """A reference run and one float and one seed variant, as ``write_references`` takes them."""
     run = fake_run(tmp_path / "run", reference_metrics)
-    variants = [(regress.Variant("threads1", {"TF_NUM_INTRAOP_THREADS": "1"}),
+    variants = [(Variant("threads1", {"TF_NUM_INTRAOP_THREADS": "1"}),
                  fake_run(tmp_path / "threads1", float_metrics)),
-                (regress.Variant("seed+1", seed_offset=1),
+                (Variant("seed+1", seed_offset=1),
                  fake_run(tmp_path / "seed1", seed_metrics, seed=1))]
     return run, variants
 
@@ -222,7 +226,7 @@ def test_update_derives_tolerances_from_the_variants_and_records_how(tmp_path):
     assert stored["final_val_loss"]["value"] == 0.03
     assert stored["final_val_loss"]["abs"] == pytest.approx(0.0025)
     assert stored["final_val_loss"]["seed_spread"] == pytest.approx(0.005)
-    source = json.loads((refs / regress.SOURCE_FILE).read_text())
+    source = json.loads((refs / SOURCE_FILE).read_text())
     assert source["data"] == "synthetic" and source["seed"] == 0 and source["profile"] == "smoke"
     assert source["config"]["data_dir"] == "synthetic" and source["config"]["epochs"] == 2
     assert [v["name"] for v in source["variants"]] == ["threads1", "seed+1"]
@@ -251,9 +255,9 @@ def test_references_of_other_data_or_config_fail_clearly(tmp_path):
     other = fake_run(tmp_path / "other", {"n_train_images": 5}, n_train=6)
     result = regress.check_run(other, refs, "smoke", [NB])
     assert [(r.key, r.status) for r in result.failures] == [("image_ids_sha256", "source")]
-    source = json.loads((refs / regress.SOURCE_FILE).read_text())
+    source = json.loads((refs / SOURCE_FILE).read_text())
     source["config"]["epochs"] = 3
-    (refs / regress.SOURCE_FILE).write_text(json.dumps(source))
+    (refs / SOURCE_FILE).write_text(json.dumps(source))
     result = regress.check_run(run, refs, "smoke", [NB])
     assert [r.key for r in result.failures] == ["config.epochs"]
     assert "regress-update" in result.failures[0].note
@@ -312,7 +316,7 @@ def test_widening_folds_another_machines_run_into_the_tolerances(tmp_path, capsy
     assert stored["final_val_loss"]["seed_spread"] == pytest.approx(0.005)
     assert stored["recon_face_rate"]["regressed"] is False                 # 0.06 of a seed's 0.1
     assert stored["n_train_images"]["abs"] == 0                            # invariants stay exact
-    source = json.loads((refs / regress.SOURCE_FILE).read_text())
+    source = json.loads((refs / SOURCE_FILE).read_text())
     assert source["variants"][-1]["name"] == "avx2-threads1" and source["variants"][-1]["widened"]
     assert source["variants"][-1]["env"]["ONEDNN_MAX_CPU_ISA"] == "AVX2"
     assert regress.check_run(other_cpu, refs, "smoke", [NB]).passed
@@ -337,8 +341,8 @@ def test_use_run_of_another_profile_is_refused(tmp_path):
 
 
 def test_reference_folder_names_the_data_source():
-    assert regress.reference_dir("smoke", "", 0).name == "smoke-synthetic-seed0"
-    assert regress.reference_dir("smoke", "/data/celeba_subset", 1).name == \
+    assert reference_dir("smoke", "", 0).name == "smoke-synthetic-seed0"
+    assert reference_dir("smoke", "/data/celeba_subset", 1).name == \
         "smoke-celeba_subset-seed1"
     assert regress.resolve_data("") == ""
     assert regress.resolve_data("auto") in ("", str(regress.SHARED_SUBSET))
@@ -349,9 +353,9 @@ def test_committed_references_are_well_formed():
     folders = [p for p in locations.REFERENCE_ROOT.iterdir() if p.is_dir()]
     assert folders, f"no reference folders in {locations.REFERENCE_ROOT}"
     for folder in folders:
-        source = json.loads((folder / regress.SOURCE_FILE).read_text())
+        source = json.loads((folder / SOURCE_FILE).read_text())
         assert folder.name == f"{source['profile']}-{source['data']}-seed{source['seed']}"
-        for notebook, entries in regress.read_references(folder).items():
+        for notebook, entries in read_references(folder).items():
             assert entries, f"{folder.name}/{notebook} is empty"
             compare_metrics(notebook, {k: e["value"] for k, e in entries.items()}, entries)
 
@@ -387,7 +391,7 @@ def test_series_metrics_match_the_references(series_run, celeba_dir):
     that ran has no references: refresh with ``make regress-update`` after an
     intended change and commit the reference files with it.
     """
-    references = regress.reference_dir("smoke", celeba_dir, 0)
+    references = reference_dir("smoke", celeba_dir, 0)
     data = celeba_dir or '""'
     assert references.is_dir(), (
         f"no references for this data source: {references} is missing. Write them with "
@@ -417,9 +421,9 @@ def test_a_configuration_key_added_later_counts_with_its_default():
     """References made before a RunConfig field existed still hold while the field keeps its default."""
     now = {"data": "d", "seed": 0, "config": {"epochs": 2, "lr_schedule": "constant"}}
     before = {"data": "d", "seed": 0, "config": {"epochs": 2}}
-    assert regress.compare_source(now, before) == []
+    assert compare_source(now, before) == []
     changed = {"data": "d", "seed": 0, "config": {"epochs": 2, "lr_schedule": "cosine"}}
-    (row,) = regress.compare_source(changed, before)
+    (row,) = compare_source(changed, before)
     assert row.key == "config.lr_schedule" and row.status == "source"
-    (row,) = regress.compare_source(now, {"data": "d", "seed": 0, "config": {"epochs": 3}})
+    (row,) = compare_source(now, {"data": "d", "seed": 0, "config": {"epochs": 3}})
     assert row.key == "config.epochs"

@@ -210,7 +210,7 @@ def write_references(run_folder, variant_runs, references_folder, profile="smoke
         "spread (seed spread) = largest deviation of a float (seed) variant from the "
         "reference run; a key whose spread reaches "
         f"{NOISE_RATIO:g} x its seed spread is reported, not regressed "
-        "(aelatent.regress.derive_entry)")
+        "(aelatent.regression.tolerances.derive_entry)")
     write_json(references_folder / SOURCE_FILE, source)
     return written
 
