@@ -243,7 +243,7 @@ class KindComparison:
 
     def plot_reconstructions(self, n=8, size=1.2):
         """The same validation images (top row) reconstructed by every kind (one row each)."""
-        from .plots import compare_rows
+        from .plots import image_rows
 
         first = next(iter(self.runs.values()))
         val_index = first.image_set.val_index[:n]
@@ -254,7 +254,7 @@ class KindComparison:
                                   f"{next(iter(self.runs))} run: compare runs of one data split.")
         rows = [first.image_set.images[val_index]] + [run.decode(run.z_val[:n])
                                                        for run in self.runs.values()]
-        return compare_rows(rows, ["validation images"] + [k.upper() for k in self.runs], size=size,
+        return image_rows(rows, ["validation images"] + [k.upper() for k in self.runs], size=size,
                             title="The same unseen faces reconstructed by each kind")
 
     def metrics(self, baseline="ae"):

@@ -49,28 +49,6 @@ def image_grid(images, ncols=8, titles=None, title=None, size=1.3, axes=None):
     return fig
 
 
-def compare_rows(rows, row_labels, ncols=None, size=1.2, title=None):
-    """Several equally long rows of images (e.g. originals over reconstructions)."""
-    ncols = ncols or len(rows[0])
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(ncols * size, len(rows) * size * 1.05),
-                             squeeze=False)
-    for r, (row, label) in enumerate(zip(rows, row_labels)):
-        row = _as_float_images(row)
-        for c in range(ncols):
-            ax = axes[r, c]
-            ax.set_xticks([])
-            ax.set_yticks([])
-            for spine in ax.spines.values():
-                spine.set_visible(False)
-            if c < len(row):
-                ax.imshow(row[c])
-        axes[r, 0].set_ylabel(textwrap.fill(label, 16), fontsize=8)    # long labels wrap, not overlap
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
-
-
 def training_curves(history, ax=None):
     """Training and validation loss per epoch from a run's history."""
     if ax is None:
@@ -530,7 +508,7 @@ def grids_side_by_side(groups, labels, ncols=7, size=0.9, title=None):
 def neighbour_rows(artificial, decoded, originals, distances, size=1.0, title=None):
     """Artificial images beside the decoded and the original images of their nearest neighbours.
 
-    One row per artificial point: its decoded image, then the decoded
+    One row per artificial point (:func:`image_rows`): its decoded image, then the decoded
     z-points of its k nearest neighbours, then the neighbours' original images,
     each captioned with its distance.
 
@@ -540,22 +518,11 @@ def neighbour_rows(artificial, decoded, originals, distances, size=1.0, title=No
     decoded, originals : arrays (q, k, h, w, 3)
     distances : array (q, k)
     """
-    q, k = np.shape(distances)
-    fig, axes = plt.subplots(q, 2 * k + 1, figsize=((2 * k + 1) * size, q * size * 1.15),
-                             squeeze=False)
-    for r in range(q):
-        row = [_as_float_images(artificial[r:r + 1])[0]] + list(_as_float_images(decoded[r])) \
-            + list(_as_float_images(originals[r]))
-        captions = ["artificial"] + [f"dec. {d:.1f}" for d in distances[r]] \
-            + [f"orig. {d:.1f}" for d in distances[r]]
-        for c, (image, caption) in enumerate(zip(row, captions)):
-            axes[r, c].imshow(image)
-            axes[r, c].axis("off")
-            axes[r, c].set_title(caption, fontsize=6, color="C3" if c == 0 else "k")
-    if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    return fig
+    rows = [np.concatenate([_as_float_images(artificial[r:r + 1]), _as_float_images(decoded[r]),
+                            _as_float_images(originals[r])]) for r in range(len(distances))]
+    captions = [["artificial"] + [f"dec. {d:.1f}" for d in row] + [f"orig. {d:.1f}" for d in row]
+                for row in distances]
+    return image_rows(rows, [""] * len(rows), captions, size=size, title=title)
 
 
 def normality_overview(tables, critical=None, axes=None, title=None):
@@ -621,20 +588,25 @@ def probe_accuracy_chart(table, ax=None, title=None):
     return ax
 
 
-def image_rows(rows, row_labels, captions=None, inside=None, size=1.0, title=None):
-    """Rows of images (e.g. decoded paths) with a caption per image and a core frame.
+def image_rows(rows, row_labels, captions=None, inside=None, ncols=None, size=1.0, title=None):
+    """Rows of images with a label per row (e.g. originals over reconstructions, decoded paths),
+    optionally a caption per image and a frame that says whether its vector lies in the core.
 
     Parameters
     ----------
-    rows : list of arrays (n_i, h, w, 3)
+    rows : list of arrays (n_i, h, w, 3), uint8 or float in [0, 1]
     row_labels : list of str
+        Long labels wrap instead of overlapping the next row.
     captions : list of list of str, optional
     inside : list of boolean arrays, optional
         Frame each image green (inside the core) or red (outside).
+    ncols : int, optional
+        Images per row (default: the longest row); shorter rows leave blanks.
     """
-    ncols = max(len(r) for r in rows)
-    fig, axes = plt.subplots(len(rows), ncols, figsize=(ncols * size, len(rows) * size * 1.3 + 0.3),
-                             squeeze=False)
+    ncols = ncols or max(len(r) for r in rows)
+    height = size * (1.3 if captions is not None else 1.05)
+    fig, axes = plt.subplots(len(rows), ncols, squeeze=False,
+                             figsize=(ncols * size, len(rows) * height + 0.3 * bool(title)))
     for r, row in enumerate(rows):
         row = _as_float_images(row)
         for c in range(ncols):
@@ -653,7 +625,8 @@ def image_rows(rows, row_labels, captions=None, inside=None, size=1.0, title=Non
                     spine.set_linewidth(2)
             if captions is not None:
                 ax.set_title(captions[r][c], fontsize=6.5)
-        axes[r, 0].set_ylabel(row_labels[r], fontsize=8)
+        axes[r, 0].set_ylabel("\n".join(textwrap.fill(line, 16) for line in row_labels[r].split("\n")),
+                              fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()

@@ -54,8 +54,8 @@ def main(argv=None):
     rows = ["recon", *KEY_SAMPLERS]
     labels = {"recon": "recon-\nstructions", "normal": "N(0, I)", "component_fact0.5": "VII\nintervals",
               "mvn": "N(μ, Σ)", "gmm10": "mixture\nof 10"}
-    fig = plots.compare_rows([league.examples[key][:6] for key in rows], [labels[k] for k in rows],
-                             size=1.0)
+    fig = plots.image_rows([league.examples[key][:6] for key in rows], [labels[k] for k in rows],
+                           size=1.0)
     fig.savefig(args.out / "samplers.png", dpi=64)
     league.plot(size=(10, 3)).savefig(args.out / "league.png", dpi=72)
     print(f"wrote {args.out / 'samplers.png'} and {args.out / 'league.png'} from run {run.name} "
