@@ -106,6 +106,43 @@ class FrontierReference:
                 "copy_ratio": copy_ratio(self._nearest(images), self.real_nn_)}
 
 
+class FrontierPoints:
+    """A run's frontier points, stored under ``runs/<run>/results/frontier`` and reused.
+
+    A point is keyed by the sampler's parameters with its knob at the point's value, the
+    number of images, the seed, the run's model and z-points (file hashes) and the code of
+    this module and everything it imports (:mod:`aelatent.result_store`); a sampler is fitted
+    only for a point that is not stored. A run without a folder stores nothing.
+    """
+
+    def __init__(self, run, n_images, seed):
+        from .league import RUN_FILES
+        from .result_store import (ResultStore, code_fingerprint, file_fingerprint,
+                                   module_dependencies)
+
+        self.reused, self.store = 0, None
+        if getattr(run, "path", None) is not None:
+            self.store = ResultStore(run.path / "results" / "frontier", "frontier points")
+            self.common = {"n_images": n_images, "seed": seed,
+                           "run": file_fingerprint(*(run.path / name for name in RUN_FILES)),
+                           "code": code_fingerprint(*module_dependencies("aelatent.frontier"))}
+
+    def get(self, key, params, compute):
+        """The scores of the point ``key`` with sampler ``params``: stored, else ``compute()``."""
+        if self.store is None:
+            return compute()
+        computed = []
+
+        def stored():
+            computed.append(key)
+            return compute(), {}
+
+        scores, _ = self.store.get_or_compute({**self.common, "sampler": key, "params": params},
+                                              stored)
+        self.reused += not computed
+        return scores
+
+
 @dataclasses.dataclass
 class Frontier:
     """Result of :func:`quality_novelty_frontier`.
@@ -217,8 +254,8 @@ def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say
         Sampler key (:func:`aelatent.samplers.make_sampler`) -> the parameter
         that is its knob and the values it takes, e.g.
         ``{"pca_gmm10": ("trailing_scale", [0, 0.5, 1])}``. Each sampler is
-        fitted once (or taken from ``fitted``); the knob is set with
-        ``set_params`` and restored afterwards.
+        fitted once (or taken from ``fitted``) if any of its points is not stored
+        (:class:`FrontierPoints`); the knob is set with ``set_params`` and restored afterwards.
     fitted : dict of str -> LatentSampler, optional
         Samplers already fitted on ``run.z_train``.
     n_images : int
@@ -237,21 +274,35 @@ def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say
     from .samplers import make_sampler
 
     reference = FrontierReference(run, seed, n_images)
+    points = FrontierPoints(run, n_images=reference.n_compared, seed=seed)
     rows = []
     for key, (knob, values) in curves.items():
-        sampler = (fitted or {}).get(key) or make_sampler(key).fit(run.z_train)
-        original = sampler.get_params()[knob]
+        given = (fitted or {}).get(key)
+        template = given or make_sampler(key)
+        sampler, original = given, template.get_params()[knob]      # fitted only when needed
         try:
             for value in values:
-                sampler.set_params(**{knob: check_real(value, knob)})
-                scores = reference.score(sampler.sample(reference.n_compared, random_state=seed))
+                params = {**template.get_params(deep=True), knob: check_real(value, knob)}
+
+                def compute():
+                    nonlocal sampler
+                    sampler = sampler or make_sampler(key).fit(run.z_train)
+                    sampler.set_params(**{knob: float(value)})
+                    return reference.score(sampler.sample(reference.n_compared, random_state=seed))
+
+                scores = points.get(key, params, compute)
                 rows.append({"sampler": key, "knob": knob, "value": float(value), **scores})
                 if say:
                     say(stage_line(f"{key} {knob} = {value:<5g}: KID-ONet "
                                    f"{scores['kid_ratio']:.2f} x reconstructions, copy ratio "
                                    f"{scores['copy_ratio']:.2f}"))
         finally:
-            sampler.set_params(**{knob: original})
-    table = pd.DataFrame(rows)
+            if sampler is not None:
+                sampler.set_params(**{knob: original})
+    if say and points.reused:
+        say(f"frontier: {points.reused} of {len(rows)} points reused from earlier executions "
+            "(same sampler settings, model and code)")
+    table = pd.DataFrame(rows, columns=["sampler", "knob", "value", "kid_onet", "kid_ratio",
+                                        "kid_ratio_low", "kid_ratio_high", "copy_ratio"])
     table["copies"] = table["copy_ratio"] < COPY_THRESHOLD
     return Frontier(table, reference.recon_kid_)

@@ -117,10 +117,13 @@ class NotebookRun:
             lines[0] += f", trained {when.isoformat(sep=' ', timespec='minutes')}"
             lines.append(f"  {len(self.z)} training and {len(self.z_val)} validation z-points, "
                          f"N = {self.z.shape[1]}")
-            stored = ResultStore(self.run.path / "results" / "league", "league rows").count()
-            if stored:
-                lines.append(f"  {stored} league rows stored by earlier executions: rows whose "
-                             "sampler, settings, model and code match are reused, not scored again")
+            stored = {kind: ResultStore(self.run.path / "results" / folder, kind).count()
+                      for folder, kind in (("league", "league rows"),
+                                           ("frontier", "frontier points"))}
+            if any(stored.values()):
+                lines.append("  " + " and ".join(f"{n} {kind}" for kind, n in stored.items() if n)
+                             + " stored by earlier executions: those whose sampler, settings, "
+                             "model and code match are reused, not scored again")
         if self.config.model != "ae":
             from .models import describe_loss
             lines.append(f"  a {self.config.model.upper()} ({describe_loss(self.config)}): the prose "

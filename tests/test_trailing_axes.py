@@ -153,6 +153,13 @@ def test_frontier_restores_the_knob_and_reads_its_best_point(small_run):
                                      fitted={"neighbour_mix": mix}, n_images=40, seed=0)
     assert mix.max_share == 0.5                                  # restored
     assert list(curve.table["value"]) == [0.1, 1.0]
+    # executed again, the points are read from the run's folder: nothing is fitted or scored
+    from aelatent import result_store
+    result_store.TALLY.clear()
+    again = quality_novelty_frontier(small_run, {"neighbour_mix": ("max_share", [0.1, 1.0])},
+                                     n_images=40, seed=0)
+    assert result_store.TALLY["frontier points"] == {"reused": 2}
+    assert again.table.equals(curve.table)
     assert curve.table["copies"].tolist() == (curve.table["copy_ratio"] < 0.9).tolist()
     # every point carries the joint interval of its ratio, around it (or none, where the
     # reconstructions' KID is not positive and there is no ratio)
