@@ -56,14 +56,19 @@ class TrailingPredictability:
     def sentence(self):
         """The answer to question 1 of notebook XIV, from the numbers."""
         above = self.explained - self.explained_shuffled
-        return (f"The leading axes predict {self.explained:.1%} of the held-out trailing variance, "
-                f"chance {self.explained_shuffled:.1%}: "
-                + ("no micro-correlation beyond chance in this run." if above <= 0.01 else
-                   f"micro-correlations exist, but {1 - self.explained:.0%} of the trailing "
-                   "variance is independent of the leading axes -- noise a sampler may add "
-                   "independently, if at the right scale." if self.explained < 0.5 else
-                   "the trailing coordinates follow mostly from the leading ones: independent "
-                   "trailing noise discards most of what they carry."))
+        start = (f"The leading axes predict {self.explained:.1%} of the held-out trailing variance "
+                 f"(pairs shuffled: {self.explained_shuffled:.1%}): ")
+        if self.explained <= 0.01:
+            return start + ("none of it in this run -- whatever ties the small axes to the large "
+                            "ones, a k-NN regression on these z-points cannot use it.")
+        if above <= 0.01:
+            return start + "no more than chance: no micro-correlation shows in this run."
+        if self.explained < 0.5:
+            return start + (f"micro-correlations exist, but {1 - self.explained:.0%} of the "
+                            "trailing variance is independent of the leading axes -- noise a "
+                            "sampler may add independently, if at the right scale.")
+        return start + ("the trailing coordinates follow mostly from the leading ones: independent "
+                        "trailing noise discards most of what they carry.")
 
     def plot(self, ax=None, smooth=9):
         """Held-out R^2 per trailing axis (running median) against the shuffled baseline."""
@@ -331,7 +336,9 @@ def trailing_gap_summary(curve, chosen_tau, baseline=("pca_gmm10", 1.0),
     # the scale alone: the independent sampler's own best point that does not copy
     own = table[(table["sampler"] == independent) & (table["copy_ratio"] >= COPY_THRESHOLD)]
     scaled = own.loc[own["kid_ratio"].idxmin()] if len(own) else None
-    if scaled is not None:
+    if scaled is not None and np.isclose(scaled["value"], full):
+        text += f". The scale alone: no smaller tau of {independent} does better than tau = {full:g}"
+    elif scaled is not None:
         text += (f". The scale alone: at tau = {scaled['value']:g} the same sampler reaches "
                  f"{_with_interval(scaled)}")
         same_tau = table[(table["sampler"] == conditional) & np.isclose(table["value"],

@@ -225,3 +225,17 @@ def test_gap_summary_says_so_when_every_point_copies():
     # without tau = 1 on the curve there is no baseline: the summary says so instead of failing
     text, numbers = trailing_gap_summary(Frontier(table[table["value"] != 1.0], 0.005), 0.5)
     assert "no point pca_gmm10 at tau = 1" in text and np.isnan(numbers["baseline"])
+
+
+def test_the_predictability_sentence_reads_the_numbers():
+    import pandas as pd
+
+    from aelatent.trailing_axes import TrailingPredictability
+
+    def sentence(explained, shuffled):
+        return TrailingPredictability(pd.DataFrame(), 4, explained, shuffled).sentence()
+
+    assert "none of it in this run" in sentence(-0.016, -0.142)
+    assert "no more than chance" in sentence(0.05, 0.045)
+    assert "96% of the trailing variance is independent" in sentence(0.036, -0.077)
+    assert "follow mostly from the leading ones" in sentence(0.7, 0.0)
