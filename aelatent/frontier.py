@@ -116,15 +116,14 @@ class FrontierPoints:
     """
 
     def __init__(self, run, n_images, seed):
-        from .league import RUN_FILES
-        from .result_store import (ResultStore, code_fingerprint, file_fingerprint,
-                                   module_dependencies)
+        from .league import run_fingerprint
+        from .result_store import ResultStore, code_fingerprint, module_dependencies
 
         self.reused, self.store = 0, None
         if getattr(run, "path", None) is not None:
             self.store = ResultStore(run.path / "results" / "frontier", "frontier points")
             self.common = {"n_images": n_images, "seed": seed,
-                           "run": file_fingerprint(*(run.path / name for name in RUN_FILES)),
+                           "run": run_fingerprint(run),
                            "code": code_fingerprint(*module_dependencies("aelatent.frontier"))}
 
     def get(self, key, params, compute):

@@ -390,7 +390,7 @@ class LeagueRows:
         self.entries = None
         if getattr(run, "path", None) is not None:
             self.common = {**settings, "code": code_fingerprint(*module_dependencies(*LEAGUE_CODE)),
-                           "run": file_fingerprint(*(run.path / name for name in RUN_FILES))}
+                           "run": run_fingerprint(run)}
             self.entries = ResultStore(run.path / "results" / "league", "league rows")
 
     def restore(self, scorer, key, what):
@@ -429,6 +429,11 @@ class LeagueRows:
 
 #: The files of a run folder that determine its league rows: the trained model and its z-points.
 RUN_FILES = ("encoder.keras", "decoder.keras", "z_train.npy", "z_val.npy")
+
+
+def run_fingerprint(run):
+    """A hash of the :data:`RUN_FILES` of a run folder: what every stored result of it is keyed by."""
+    return file_fingerprint(*(run.path / name for name in RUN_FILES))
 
 
 def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_boot=100,
