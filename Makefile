@@ -48,8 +48,10 @@ run: setup  ## run the notebook series: make run [DATA=/path/to/celeba] [PROFILE
 report: setup  ## write runs/<run>/report/index.html for the last run (or RUN_NAME=...)
 	$(BIN)/python -m aelatent report --run-name "$(RUN_NAME)"
 
-test: setup browser  ## run the test suite (uses ../shared/data/celeba_subset when present)
-	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest --durations=15
+TEST_WORKERS ?= auto
+
+test: setup browser  ## run the test suite in one worker per core (uses ../shared/data/celeba_subset when present) [TEST_WORKERS=n]
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15
 
 REGRESS_DATA ?= auto
 

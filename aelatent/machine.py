@@ -16,7 +16,7 @@ import platform
 #: Environment variables that change TensorFlow's float rounding on one machine.
 NUMERIC_ENVIRONMENT = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS",
                        "TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "OPENBLAS_CORETYPE",
-                       "FAISS_OPT_LEVEL")
+                       "FAISS_OPT_LEVEL", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS")
 
 
 def _cpuinfo():

@@ -8,6 +8,15 @@ from pathlib import Path
 import pytest
 
 PROJECT = Path(__file__).resolve().parents[1]
+
+#: ``make test`` runs the suite in as many pytest-xdist workers as there are cores. Each worker
+#: then computes on one thread (TensorFlow, OpenBLAS, OpenMP): two workers with two threads each
+#: make the libraries' spinning thread pools fight over 2 cores (up to 8x slower). Set before
+#: NumPy or TensorFlow is imported, and inherited by the notebooks' kernels.
+WORKER_THREADS = {"TF_NUM_INTRAOP_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    for _name, _value in WORKER_THREADS.items():
+        os.environ.setdefault(_name, _value)
 from aelatent.regression.references import reference_dir
 from aelatent.regression.variants import changed_numeric_environment
 from aelatent.locations import SHARED_SUBSET, shared_subset_present  # noqa: E402
@@ -29,10 +38,18 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every test that uses the executed series is slow, whether or not it says so."""
+    """Every test that uses the executed series is slow, whether or not it says so.
+
+    Under pytest-xdist (``--dist loadgroup``) all tests of the executed series run in one
+    worker, which executes the series once, and the browser tests in one worker; the other
+    worker takes the rest meanwhile.
+    """
     for item in items:
         if "series_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+            item.add_marker(pytest.mark.xdist_group("series"))
+        elif item.get_closest_marker("browser"):
+            item.add_marker(pytest.mark.xdist_group("browser"))
 
 
 def pytest_runtest_setup(item):
