@@ -37,6 +37,7 @@ def pytest_configure(config):
                    "chromium-driver); skipped with a reason where they are absent, a failure in CI")
 
 
+@pytest.hookimpl(tryfirst=True)   # before pytest-xdist reads the xdist_group markers
 def pytest_collection_modifyitems(config, items):
     """Every test that uses the executed series is slow, whether or not it says so.
 
