@@ -239,3 +239,73 @@ def test_the_predictability_sentence_reads_the_numbers():
     assert "no more than chance" in sentence(0.05, 0.045)
     assert "96% of the trailing variance is independent" in sentence(0.036, -0.077)
     assert "follow mostly from the leading ones" in sentence(0.7, 0.0)
+
+
+def two_regions(n, seed):
+    """Two clusters in 3 large axes; in the 4 small ones, axes 3 and 4 correlate +0.9 in one
+    cluster and -0.9 in the other (pooled, they are nearly uncorrelated)."""
+    rng = np.random.default_rng(seed)
+    side = rng.integers(0, 2, n)
+    lead = rng.normal(size=(n, 3)) * [2.0, 5.0, 4.0] + np.where(side, 9.0, -9.0)[:, None] * [1, 0, 0]
+    sign = np.where(side, 0.9, -0.9)
+    a, b = rng.normal(size=(2, n))
+    trail = 0.5 * np.column_stack([a, sign * a + np.sqrt(1 - 0.81) * b, rng.normal(size=(n, 2))])
+    return np.hstack([lead, trail])
+
+
+def test_factor_trailing_model_learns_each_regions_own_trailing_correlations():
+    z, z_val = two_regions(3000, 0), two_regions(600, 1)
+    independent = PCAMixtureSampler(0.99, mixture=make_sampler("gmm2")).fit(z)
+    factors = PCAMixtureSampler(0.99, mixture=make_sampler("gmm2"), trailing="factors",
+                                n_factors=2).fit(z)
+    assert factors.n_leading_ == 3 and len(factors.factors_) == 2
+    # a correlation of 0.9 carries -log(1 - 0.81) / 2 = 0.83 nats per point, 0.119 per dimension
+    gain = held_out_log_likelihood(factors, z_val) - held_out_log_likelihood(independent, z_val)
+    assert 0.09 < gain < 0.15
+    for sampler, low, high in ((factors, 0.7, 1.0), (independent, -0.3, 0.3)):
+        s = sampler.sample(4000, random_state=2)
+        right, left = s[s[:, 0] > 0], s[s[:, 0] < 0]
+        assert low < np.corrcoef(right[:, 3], right[:, 4])[0, 1] < high
+        assert -high < np.corrcoef(left[:, 3], left[:, 4])[0, 1] < -low
+
+
+def test_factor_trailing_density_is_the_mixture_of_the_components_joint_gaussians():
+    from scipy.special import logsumexp
+    from scipy.stats import multivariate_normal
+
+    z = two_regions(1500, 0)
+    sampler = PCAMixtureSampler(0.99, mixture=make_sampler("gmm2"), trailing="factors",
+                                n_factors=2, trailing_scale=0.7).fit(z)
+    y = sampler.alignment_.transform(z[:50])
+    lead, rest = y[:, :3], y[:, 3:]
+    gmm = sampler.leading_.mixture_
+    terms = [np.log(gmm.weights_[c]) + multivariate_normal(gmm.means_[c], gmm.covariances_[c]).logpdf(lead)
+             + multivariate_normal(fa.mean_, 0.49 * fa.get_covariance()).logpdf(rest)
+             for c, fa in enumerate(sampler.factors_)]
+    assert np.allclose(sampler.score_samples(z[:50]), logsumexp(terms, axis=0), atol=1e-6)
+
+
+def test_factor_trailing_tau_scales_the_deviation_from_the_components_mean():
+    z = two_regions(1500, 0)
+    sampler = PCAMixtureSampler(0.99, mixture=make_sampler("gmm2"), trailing="factors",
+                                n_factors=2).fit(z)
+    frame = {}
+    for tau in (0.0, 0.5, 1.0):
+        sampler.set_params(trailing_scale=tau)
+        frame[tau] = split_coordinates(sampler.alignment_, sampler.sample(200, random_state=3), 3)
+    close = dict(rtol=1e-5, atol=1e-4)                  # sample() returns float32
+    assert np.allclose(frame[0.0][0], frame[1.0][0], **close)
+    means = np.stack([fa.mean_ for fa in sampler.factors_])
+    assert np.abs(frame[0.0][1][:, None, :] - means[None]).max(axis=2).min(axis=1).max() < 1e-4
+    assert np.allclose(frame[0.5][1] - frame[0.0][1], 0.5 * (frame[1.0][1] - frame[0.0][1]), **close)
+    assert sampler.score_samples(z[:3]).tolist() != [-np.inf] * 3
+    assert np.isneginf(sampler.set_params(trailing_scale=0.0).score_samples(z[:3])).all()
+
+
+def test_factor_trailing_model_needs_a_gaussian_mixture_on_the_leading_axes():
+    from aelatent.samplers import DiffusionSampler
+
+    with pytest.raises(ConfigError, match="GMMSampler"):
+        PCAMixtureSampler(mixture=DiffusionSampler(), trailing="factors").fit(planted(200, 0))
+    assert make_sampler("factors_tau0.5").trailing_scale == 0.5
+    assert make_sampler("factors_gmm10").trailing == "factors"

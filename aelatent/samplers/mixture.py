@@ -125,12 +125,30 @@ class GMMSampler(DensityMixin, LatentSampler):
         self.chol_ = _component_cholesky(self.mixture_, z.shape[1])
 
     def _sample(self, n_samples, rng):
+        return self.sample_components(n_samples, rng)[0]
+
+    def sample_components(self, n_samples, rng):
+        """Vectors and the component each was drawn from: ``(z (n, N), which (n,))``."""
         weights = self.mixture_.weights_ / self.mixture_.weights_.sum()
         which = rng.choice(self.n_components, size=n_samples, p=weights)
         out = rng.standard_normal((n_samples, self.n_features_in_))
         for c in np.unique(which):        # one matrix product per component, no (n, N, N) gather
             rows = which == c
             out[rows] = self.mixture_.means_[c] + out[rows] @ self.chol_[c].T
+        return out, which
+
+    def component_log_densities(self, z):
+        """log(weight_c) + log N_c(z) for every component c: array (n, n_components)."""
+        from scipy.linalg import solve_triangular
+
+        z = np.asarray(z, dtype=np.float64)
+        out = np.empty((len(z), self.n_components))
+        weights = self.mixture_.weights_ / self.mixture_.weights_.sum()
+        for c in range(self.n_components):
+            white = solve_triangular(self.chol_[c], (z - self.mixture_.means_[c]).T, lower=True)
+            out[:, c] = (np.log(weights[c]) - 0.5 * np.sum(white ** 2, axis=0)
+                         - np.sum(np.log(np.diag(self.chol_[c])))
+                         - 0.5 * z.shape[1] * np.log(2 * np.pi))
         return out
 
     def _log_density(self, z):
@@ -161,6 +179,17 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         normal residuals N(0, (tau * s_j)^2), s_j the residual standard deviation
         measured leave-one-out on the training points (each point's own row
         left out of its neighbours).
+    ``trailing="factors"``
+        a mixture of factor analysers in the trailing block, one per component
+        of the leading mixture (which must be a :class:`GMMSampler`): the
+        training points a component is most responsible for get their own mean
+        of the trailing coordinates and a factor analysis of the rest
+        (``n_factors`` loadings and a noise variance per axis,
+        :class:`sklearn.decomposition.FactorAnalysis`). A vector's trailing part
+        comes from the component its leading part was drawn from: its mean plus
+        tau times a draw of its factor model. Correlations among the trailing
+        axes and their spread may so differ from one region of the cloud to
+        another, where ``"independent"`` has one global scale per axis.
 
     tau < 1 shrinks what the trailing axes get beyond what the model can
     predict: notebook XIV shows that the decoder turns independent noise of the
@@ -177,12 +206,16 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         fitted. Default: ``GMMSampler(10)``. Another sampler (e.g. a
         :class:`aelatent.samplers.DiffusionSampler`) works too; without a density
         of its own the whole has none (:attr:`has_density`).
-    trailing : {"independent", "neighbours"}
+    trailing : {"independent", "neighbours", "factors"}
         Model of the trailing coordinates (see above).
     trailing_scale : float >= 0
-        tau: factor on the trailing noise (independent) or residuals (neighbours).
+        tau: factor on the trailing noise (independent), residuals (neighbours) or deviations
+        from the component's mean (factors).
     k : int
         Neighbours of the conditional mean (``trailing="neighbours"``).
+    n_factors : int
+        Loadings of each component's factor analysis (``trailing="factors"``); a component
+        with fewer than ``2 * n_factors`` training points uses the factor analysis of all.
 
     Attributes
     ----------
@@ -195,15 +228,18 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         sigma_j (independent) or the residual s_j (neighbours) of the trailing axes.
     regression_ : sklearn.neighbors.KNeighborsRegressor or None
         trailing | leading (whitened), for ``trailing="neighbours"``.
+    factors_ : list of sklearn.decomposition.FactorAnalysis or None
+        One per component of the leading mixture, for ``trailing="factors"``.
     """
 
     def __init__(self, variance=0.9, mixture=None, trailing="independent", trailing_scale=1.0,
-                 k=10):
+                 k=10, n_factors=8):
         self.variance = variance
         self.mixture = mixture
         self.trailing = trailing
         self.trailing_scale = trailing_scale
         self.k = k
+        self.n_factors = n_factors
 
     def _mixture(self):
         return clone(self.mixture) if self.mixture is not None else GMMSampler(10)
@@ -215,18 +251,48 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         check_real(self.trailing_scale, "trailing_scale", low=0,
                    what="the factor on the trailing axes' noise")
         check_int(self.k, "k", what="neighbours of the conditional mean")
+        check_int(self.n_factors, "n_factors", what="loadings of each trailing factor analysis")
         self._mixture()._check_params()
+        if self.trailing == "factors" and not isinstance(self._mixture(), GMMSampler):
+            raise ConfigError("trailing='factors' needs a GMMSampler on the leading axes (one "
+                              f"factor analysis per component), got {type(self._mixture()).__name__}.")
 
     def _fit(self, z):
         self.alignment_, self.n_leading_, lead, rest = principal_split(z, self.variance)
         self.leading_ = self._mixture().fit(lead)
-        self.regression_ = None
-        if self.trailing == "neighbours" and rest.shape[1]:
+        self.regression_ = self.factors_ = None
+        if self.trailing == "factors" and rest.shape[1]:
+            self.factors_ = self._fit_factors(lead, rest)
+            means = np.stack([fa.mean_ for fa in self.factors_])
+            which = self.leading_.mixture_.predict(lead)
+            self.rest_std_ = np.sqrt(np.mean((rest - means[which]) ** 2, axis=0))
+        elif self.trailing == "neighbours" and rest.shape[1]:
             self.regression_ = trailing_regression(self.k).fit(self._lead_frame(lead), rest)
             self.rest_std_ = np.sqrt(np.mean(leave_one_out_residuals(self.regression_, rest) ** 2,
                                              axis=0))
         else:
             self.rest_std_ = np.sqrt(self.alignment_.explained_variance_[self.n_leading_:])
+
+    def _fit_factors(self, lead, rest):
+        """A factor analysis of the trailing coordinates per leading component (hard assignment)."""
+        from sklearn.decomposition import FactorAnalysis
+
+        def analysis(points):
+            return FactorAnalysis(min(self.n_factors, rest.shape[1]),
+                                  random_state=0).fit(points)
+
+        which = self.leading_.mixture_.predict(lead)
+        everything = None
+        out = []
+        for c in range(self.leading_.n_components):
+            members = rest[which == c]
+            if len(members) >= 2 * self.n_factors:
+                out.append(analysis(members))
+            else:                       # too few points for loadings of their own: all points'
+                if everything is None:
+                    everything = analysis(rest)
+                out.append(everything)
+        return out
 
     def _lead_frame(self, lead):
         """Leading coordinates in units of their standard deviations (the neighbours' metric)."""
@@ -236,11 +302,25 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         """Mean of the trailing coordinates given leading ones: m(l), or 0 for independent axes."""
         check_fitted(self)
         lead = np.atleast_2d(np.asarray(lead, dtype=np.float64))
+        if self.factors_ is not None:        # the components' means, weighted by responsibility
+            responsibility = self.leading_.mixture_.predict_proba(lead)
+            return responsibility @ np.stack([fa.mean_ for fa in self.factors_])
         if self.regression_ is None:
             return np.zeros((len(lead), len(self.rest_std_)))
         return self.regression_.predict(self._lead_frame(lead))
 
     def _sample(self, n_samples, rng):
+        if self.factors_ is not None:
+            lead, which = self.leading_.sample_components(
+                n_samples, np.random.default_rng(int(rng.integers(2 ** 31 - 1))))
+            rest = np.empty((n_samples, len(self.rest_std_)))
+            for c in np.unique(which):
+                rows, fa = which == c, self.factors_[c]
+                spread = (rng.standard_normal((rows.sum(), len(fa.components_))) @ fa.components_
+                          + rng.standard_normal((rows.sum(), rest.shape[1]))
+                          * np.sqrt(fa.noise_variance_))
+                rest[rows] = fa.mean_ + self.trailing_scale * spread
+            return self.alignment_.inverse_transform(np.hstack([lead, rest]))
         lead = self.leading_.sample(n_samples, random_state=int(rng.integers(2 ** 31 - 1)))
         rest = rng.standard_normal((n_samples, len(self.rest_std_))) * self.rest_std_
         if self.regression_ is not None or self.trailing_scale != 1.0:
@@ -257,12 +337,29 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
                               "density, so this sampler has none: use a GMMSampler there.")
         y = self.alignment_.transform(z)
         lead = y[:, :self.n_leading_]
+        if self.factors_ is not None:
+            return self._factors_log_density(lead, y[:, self.n_leading_:])
         rest = y[:, self.n_leading_:] - self.trailing_mean(lead)
         scale = self.trailing_scale * self.rest_std_
         with np.errstate(divide="ignore", invalid="ignore"):
             log_rest = scipy.stats.norm.logpdf(rest, 0, scale).sum(axis=1)
         log_rest = np.where(np.isnan(log_rest), -np.inf, log_rest)
         return self.leading_.score_samples(lead) + log_rest
+
+
+    def _factors_log_density(self, lead, rest):
+        """log sum_c weight_c N_c(lead) FA_c(rest), the factor model's covariance times tau^2."""
+        from scipy.special import logsumexp
+
+        tau = self.trailing_scale
+        if tau == 0:
+            return np.full(len(lead), -np.inf)
+        joint = self.leading_.component_log_densities(lead)
+        for c, fa in enumerate(self.factors_):
+            # N(x; m, tau^2 C) = N(m + (x - m) / tau; m, C) / tau^d
+            joint[:, c] += (fa.score_samples(fa.mean_ + (rest - fa.mean_) / tau)
+                            - rest.shape[1] * np.log(tau))
+        return logsumexp(joint, axis=1)
 
 
 def principal_split(z, variance):
@@ -281,7 +378,7 @@ def whitened_lead(alignment, lead):
 
 
 #: Models of the trailing principal axes of :class:`PCAMixtureSampler`.
-TRAILING_MODELS = ("independent", "neighbours")
+TRAILING_MODELS = ("independent", "neighbours", "factors")
 
 
 def trailing_regression(k=10):

@@ -37,6 +37,8 @@ SAMPLERS = {
     # z-points per dimension), the trailing ones conditional on them
     "conditional_diffusion": partial(PCAMixtureSampler, variance=0.9, mixture=DiffusionSampler(),
                                      trailing="neighbours"),
+    # a factor analysis of the trailing axes per component of the leading mixture
+    "factors_gmm10": partial(PCAMixtureSampler, variance=0.9, trailing="factors"),
 }
 
 #: Key prefixes followed by one parameter value, e.g. ``common_b2.0`` or ``gmm5``; the
@@ -50,6 +52,7 @@ FAMILIES = {
                 int),
     "trailing_tau": (PCAMixtureSampler, "trailing_scale", float),
     "conditional_tau": (partial(PCAMixtureSampler, trailing="neighbours"), "trailing_scale", float),
+    "factors_tau": (partial(PCAMixtureSampler, trailing="factors"), "trailing_scale", float),
 }
 
 #: Families whose keys may end in ``_<covariance type>``.
@@ -64,9 +67,9 @@ def make_sampler(key):
     with any number, ``gmm<k>``, ``bgmm<k>`` (Bayesian) and ``pca_gmm<k>``
     (leading principal axes) with any count and an optional covariance type
     (e.g. ``common_b2.0``, ``component_fact0.7``, ``gmm5``, ``gmm20_diag``), and
-    ``trailing_tau<tau>`` / ``conditional_tau<tau>``: ``pca_gmm10`` with its
-    trailing axes' noise (independent) or residuals (conditional on the leading
-    axes) scaled by tau (notebook XIV).
+    ``trailing_tau<tau>`` / ``conditional_tau<tau>`` / ``factors_tau<tau>``: ``pca_gmm10`` with
+    its trailing axes' noise (independent), residuals (conditional on the leading axes) or
+    deviations from their component's factor model scaled by tau (notebook XIV).
     The parameters are checked as soon as the sampler is made.
 
     Raises
