@@ -309,3 +309,40 @@ def test_factor_trailing_model_needs_a_gaussian_mixture_on_the_leading_axes():
         PCAMixtureSampler(mixture=DiffusionSampler(), trailing="factors").fit(planted(200, 0))
     assert make_sampler("factors_tau0.5").trailing_scale == 0.5
     assert make_sampler("factors_gmm10").trailing == "factors"
+
+
+def test_image_regions_are_disjoint_and_cover_the_image():
+    from aelatent.trailing_axes import image_regions
+
+    regions = image_regions(64, 64)
+    stacked = np.stack(list(regions.values())).astype(int)
+    assert (stacked.sum(axis=0) == 1).all()
+    assert regions["face"][35, 32] and regions["border"][0, 0] and regions["band"][12, 32]
+
+
+@pytest.mark.parametrize("where", ["band", "border"])
+def test_the_effect_map_finds_where_a_planted_change_acts(where):
+    from aelatent.trailing_axes import REGION_NAMES, image_regions, trailing_effect_map
+
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0.2, 0.8, (60, 64, 64, 3))
+    changed = base + rng.normal(0, 0.01, base.shape)            # a little everywhere
+    changed[:, image_regions(64, 64)[where]] += rng.uniform(0.05, 0.1, (60, 1, 1))
+    effect = trailing_effect_map(changed, base, seed=0)
+    assert effect.table["mean_change"].idxmax() == where
+    assert f"change {REGION_NAMES[where]} most" in effect.sentence()
+    assert effect.table["change_share"].sum() == pytest.approx(1)
+    assert effect.heat.shape == (64, 64)
+    assert set(effect.metrics()) == {f"trailing_effect_{r}_{c}" for r in ("face", "band", "border")
+                                     for c in ("mean_change", "change_share")}
+
+
+def test_the_effect_map_names_no_region_when_the_change_is_everywhere_alike():
+    from aelatent.trailing_axes import trailing_effect_map
+
+    rng = np.random.default_rng(1)
+    base = rng.uniform(0.2, 0.8, (40, 32, 32, 3))
+    effect = trailing_effect_map(base + rng.normal(0, 0.05, base.shape), base, seed=0)
+    assert "no region stands out" in effect.sentence()
+    with pytest.raises(ConfigError, match="one shape"):
+        trailing_effect_map(base, base[:, :16])
