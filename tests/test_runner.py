@@ -120,3 +120,24 @@ def test_the_kernels_own_stderr_goes_to_a_log_not_the_terminal(tmp_path, capfd):
     assert "oneDNN" not in captured.err + captured.out
     assert "oneDNN custom operations" in runner.kernel_log(out).read_text()
     assert "cell output" in out.read_text()                 # the notebook keeps its own output
+
+
+def test_leaving_trainings_out_reaches_parameters_the_notebooks_declare():
+    """make run SECOND_CASE=0 SWEEPS=0: the parameters exist in the notebooks' parameter cells
+    (papermill would pass an unknown name on silently, and nothing would be left out)."""
+    import json
+
+    from aelatent.cli import run_parameters
+    from aelatent.runner import series
+
+    assert run_parameters() is None
+    assert run_parameters(no_second_case=True) == {"second_case": False}
+    extra = run_parameters(no_second_case=True, no_sweeps=True)
+    assert extra == {"second_case": False, "beta_sweep": False, "latent_noise": []}
+    declared = set()
+    for book in series():
+        cells = json.loads(book.read_text())["cells"]
+        for cell in cells:
+            if "parameters" in cell.get("metadata", {}).get("tags", []):
+                declared |= set(re.findall(r"^(\w+)\s*=", "".join(cell["source"]), re.M))
+    assert set(extra) <= declared
