@@ -49,6 +49,8 @@ def pytest_collection_modifyitems(config, items):
         if "series_run" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
             item.add_marker(pytest.mark.xdist_group("series"))
+        elif "trained_smoke_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
         elif item.get_closest_marker("browser"):
             item.add_marker(pytest.mark.xdist_group("browser"))
 
@@ -101,6 +103,21 @@ def series_run(celeba_dir, isolated_folders):
     references = reference_dir("smoke", celeba_dir, 0)
     with regress.numeric_environment(changed_numeric_environment(references)):
         folder, _ = run_series(RunRequest("smoke", celeba_dir, "", 0))
+    return folder
+
+
+@pytest.fixture(scope="session")
+def trained_smoke_run(celeba_dir, isolated_folders):
+    """Notebook I alone in the smoke profile, in the series' numeric environment: the trained model
+    that the planted-change tests copy. They need no more of the series, so they run in another
+    pytest-xdist worker while the series executes. Returns the run folder."""
+    from aelatent import regress
+    from aelatent.runner import run_series
+
+    references = reference_dir("smoke", celeba_dir, 0)
+    with regress.numeric_environment(changed_numeric_environment(references)):
+        folder, _ = run_series(RunRequest("smoke", celeba_dir, "smoke-trained", 0), ["01"],
+                               log=lambda *a: None, record=False)
     return folder
 
 

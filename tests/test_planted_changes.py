@@ -34,12 +34,12 @@ CASES = {
 }
 
 
-def run_planted(plant, notebooks, series_run, celeba_dir, monkeypatch):
+def run_planted(plant, notebooks, trained_smoke_run, celeba_dir, monkeypatch):
     from aelatent.runner import run_series, series
 
     name = f"planted-{plant or 'none'}"
     if notebooks != ["01"]:                  # reuse the trained model; 01 trains anew
-        copy_run(series_run, name, celeba_dir)
+        copy_run(trained_smoke_run, name, celeba_dir)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         [str(PLANTED)] + [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]))
     monkeypatch.setenv("AELATENT_PLANT", plant)
@@ -50,15 +50,15 @@ def run_planted(plant, notebooks, series_run, celeba_dir, monkeypatch):
 
 
 @pytest.mark.parametrize("plant", sorted(CASES))
-def test_planted_change_fails_the_comparison(plant, series_run, celeba_dir, monkeypatch):
+def test_planted_change_fails_the_comparison(plant, trained_smoke_run, celeba_dir, monkeypatch):
     notebooks, notebook, keys = CASES[plant]
-    result = run_planted(plant, notebooks, series_run, celeba_dir, monkeypatch)
+    result = run_planted(plant, notebooks, trained_smoke_run, celeba_dir, monkeypatch)
     outside = {r.key for r in result.failures if r.status == "outside" and r.notebook == notebook}
     assert not result.passed, f"planted change {plant!r} passed the comparison:\n{result.report()}"
     assert outside & keys, (f"planted change {plant!r}: expected one of {sorted(keys)} outside, "
                             f"got {sorted(outside)}:\n{result.report()}")
 
 
-def test_control_without_a_plant_passes(series_run, celeba_dir, monkeypatch):
-    result = run_planted("", ["07"], series_run, celeba_dir, monkeypatch)
+def test_control_without_a_plant_passes(trained_smoke_run, celeba_dir, monkeypatch):
+    result = run_planted("", ["07"], trained_smoke_run, celeba_dir, monkeypatch)
     assert result.passed, result.report()
