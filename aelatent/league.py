@@ -20,7 +20,7 @@ from .errors import ConfigError
 from .league_scoring import (CEILING, LeagueScorer, QualityReference, calibration_sets,  # noqa: F401
                              split_validation)
 from .progress import stage_line
-from .result_store import (TALLY, ResultStore, code_fingerprint, file_fingerprint,
+from .result_store import (ResultStore, code_fingerprint, file_fingerprint,
                            module_dependencies, reuse_summary)
 from .validation import check_int
 
@@ -411,7 +411,7 @@ class LeagueRows:
         if self.n_descriptors and "descriptors" in arrays:
             scorer.descriptors[key] = arrays["descriptors"]
         self.reused.append(key)
-        TALLY[self.entries.kind]["reused"] += 1
+        self.entries.tally("reused")
         return True
 
     def store(self, scorer, key, what):
@@ -424,7 +424,7 @@ class LeagueRows:
                          "nearest": scorer.nearest[key],
                          **({"descriptors": scorer.descriptors[key]}
                             if key in scorer.descriptors else {})})
-        TALLY[self.entries.kind]["computed"] += 1
+        self.entries.tally("computed")
 
 
 #: The files of a run folder that determine its league rows: the trained model and its z-points.

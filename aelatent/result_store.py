@@ -191,12 +191,17 @@ class ResultStore:
         """The stored ``(values, arrays)`` for ``key``, else ``compute()``'s, stored."""
         found = self.load(key)
         if found is not None:
-            TALLY[self.kind]["reused"] += 1
+            self.tally("reused")
             return found
         values, arrays = compute()
         self.save(key, values, arrays)
-        TALLY[self.kind]["computed"] += 1
+        self.tally("computed")
         return values, arrays
+
+    def tally(self, word):
+        """Count one entry of this kind as ``"reused"`` or ``"computed"`` (:func:`reuse_summary`);
+        for callers that load and save themselves, as :class:`aelatent.league.LeagueRows` does."""
+        TALLY[self.kind][word] += 1
 
     def count(self):
         """How many entries the folder holds."""
