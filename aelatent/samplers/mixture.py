@@ -225,7 +225,8 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
     leading_ : GMMSampler
         The mixture fitted on the leading coordinates.
     rest_std_ : ndarray (N - n_leading_,)
-        sigma_j (independent) or the residual s_j (neighbours) of the trailing axes.
+        sigma_j (independent), the residual s_j (neighbours) or the spread about the
+        components' means (factors) of the trailing axes.
     regression_ : sklearn.neighbors.KNeighborsRegressor or None
         trailing | leading (whitened), for ``trailing="neighbours"``.
     factors_ : list of sklearn.decomposition.FactorAnalysis or None
@@ -262,9 +263,9 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         self.leading_ = self._mixture().fit(lead)
         self.regression_ = self.factors_ = None
         if self.trailing == "factors" and rest.shape[1]:
-            self.factors_ = self._fit_factors(lead, rest)
+            which = self.leading_.mixture_.predict(lead)          # hard assignment
+            self.factors_ = self._fit_factors(rest, which)
             means = np.stack([fa.mean_ for fa in self.factors_])
-            which = self.leading_.mixture_.predict(lead)
             self.rest_std_ = np.sqrt(np.mean((rest - means[which]) ** 2, axis=0))
         elif self.trailing == "neighbours" and rest.shape[1]:
             self.regression_ = trailing_regression(self.k).fit(self._lead_frame(lead), rest)
@@ -273,15 +274,14 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         else:
             self.rest_std_ = np.sqrt(self.alignment_.explained_variance_[self.n_leading_:])
 
-    def _fit_factors(self, lead, rest):
-        """A factor analysis of the trailing coordinates per leading component (hard assignment)."""
+    def _fit_factors(self, rest, which):
+        """A factor analysis of the trailing coordinates of each leading component's points."""
         from sklearn.decomposition import FactorAnalysis
 
         def analysis(points):
             return FactorAnalysis(min(self.n_factors, rest.shape[1]),
                                   random_state=0).fit(points)
 
-        which = self.leading_.mixture_.predict(lead)
         everything = None
         out = []
         for c in range(self.leading_.n_components):
