@@ -97,13 +97,7 @@ def series_run(celeba_dir, isolated_folders):
     that the committed references hold beyond the machine that wrote them.
     Returns the run folder; each notebook's test reads its metrics from there.
     """
-    from aelatent import regress
-    from aelatent.runner import run_series
-
-    references = reference_dir("smoke", celeba_dir, 0)
-    with regress.numeric_environment(changed_numeric_environment(references)):
-        folder, _ = run_series(RunRequest("smoke", celeba_dir, "", 0))
-    return folder
+    return smoke_run_in_another_environment(celeba_dir, "")
 
 
 @pytest.fixture(scope="session")
@@ -111,13 +105,19 @@ def trained_smoke_run(celeba_dir, isolated_folders):
     """Notebook I alone in the smoke profile, in the series' numeric environment: the trained model
     that the planted-change tests copy. They need no more of the series, so they run in another
     pytest-xdist worker while the series executes. Returns the run folder."""
+    return smoke_run_in_another_environment(celeba_dir, "smoke-trained", ["01"],
+                                            log=lambda *a: None, record=False)
+
+
+def smoke_run_in_another_environment(celeba_dir, run_name, notebooks=None, **options):
+    """Notebooks of the smoke series (seed 0) run in :func:`changed_numeric_environment` of the
+    references; ``options`` go to :func:`aelatent.runner.run_series`. Returns the run folder."""
     from aelatent import regress
     from aelatent.runner import run_series
 
     references = reference_dir("smoke", celeba_dir, 0)
     with regress.numeric_environment(changed_numeric_environment(references)):
-        folder, _ = run_series(RunRequest("smoke", celeba_dir, "smoke-trained", 0), ["01"],
-                               log=lambda *a: None, record=False)
+        folder, _ = run_series(RunRequest("smoke", celeba_dir, run_name, 0), notebooks, **options)
     return folder
 
 
