@@ -7,18 +7,18 @@ knob between the two (the trailing axes' scale tau, neighbour mixing's
 moves each knob over a grid and scores every setting with the league's two
 numbers that matter here:
 
-* ``kid_ratio`` -- KID-ONet against the held-out reference half of the
-  validation images, divided by that of the reconstructions of the test half
-  (the autoencoder's ceiling; :mod:`aelatent.league`), with the joint 95 %
+* ``kid_ratio`` -- KID-ONet against the league's reference (every validation
+  image), divided by that of the reconstructions of training images (the
+  autoencoder's ceiling; :mod:`aelatent.league`), with the joint 95 %
   bootstrap interval of the ratio (``kid_ratio_low``, ``kid_ratio_high``:
   :func:`aelatent.distances.kid_ratio_interval`, one set of kernel matrices per point);
 * ``copy_ratio`` -- median distance of the re-encoded images to their nearest
-  training z-point, over that of real validation faces (below ~0.9: closer to
+  training z-point, over that of the validation faces (below ~0.9: closer to
   training faces than unseen faces are, i.e. copying).
 
 It is lighter than the league (no face detection or dlib, one bootstrap) so that a
-curve of many points costs seconds per point. The same validation split and
-seed as the league's give the same reference and reconstruction rows.
+curve of many points costs seconds per point. The same seed as the league's gives the
+same reference and reconstruction rows (:func:`aelatent.league_scoring.league_sets`).
 """
 
 from __future__ import annotations
@@ -40,44 +40,44 @@ N_BOOT = 100
 
 
 class FrontierReference:
-    """The reference half, the reconstructions and the nearest-training index the frontier needs.
+    """The league's reference, its ceiling and the nearest-training index, as the frontier needs them.
+
+    The images are the league's (:func:`aelatent.league_scoring.league_sets`): every validation
+    image as the reference, the reconstructions of ``n_images`` training images as the ceiling;
+    their ONet features come from the same cache, so a frontier after a league computes none.
 
     Parameters
     ----------
     run : aelatent.runs.Run
     seed : int
-        Seed of the validation split (:func:`aelatent.league.split_validation`).
+        Seed of the choice of training images (the league's).
     n_images : int
-        Images per point; at most the size of the test half is compared.
+        Images per point; at most the number of training images is compared.
 
     Attributes
     ----------
     features_ : array (n_reference, 256)
-        ONet features of the reference half.
+        ONet features of the reference (the validation images).
     recon_kid_ : float
-        KID-ONet of the reconstructions of the test half against the reference.
+        KID-ONet of the reconstructions of the training images against the reference.
     recon_features_ : array (n_compared, 256)
         Their ONet features (the ratios' joint bootstrap resamples them).
     real_nn_ : float
-        Median distance of the test half's re-encoded real images to their nearest
-        training z-point (the copy ratio's yardstick).
+        Median distance of the validation z-points to their nearest training z-point
+        (the copy ratio's yardstick, the league's :attr:`~aelatent.league.League.unseen_nn_train`).
     """
 
     def __init__(self, run, seed=0, n_images=450):
-        from .league import split_validation
+        from .league_scoring import league_sets
         from .neighbours import NearestNeighbours
-        from .league_scoring import image_features
 
         image_set = run.image_set
-        ref_pos, test_pos = split_validation(len(image_set.val_index), seed)
         self.run, self.seed = run, seed
-        self.n_compared = int(min(check_int(n_images, "n_images", minimum=10), len(test_pos)))
-        self.features_ = image_features(np.asarray(image_set.images[image_set.val_index[ref_pos]]),
-                                        faces=False)[0].features
         self.training_ = NearestNeighbours(k=1).fit(run.z_train)
-        real = np.asarray(image_set.images[image_set.val_index[test_pos[:self.n_compared]]])
-        self.real_nn_ = self._nearest(real)
-        self.recon_features_ = self.onet(run.decode(run.z_val[test_pos[:self.n_compared]]))
+        sets = league_sets(run, n_images, seed, self.training_)
+        self.n_compared, self.real_nn_ = len(sets.ceiling_pos), sets.unseen_nn_train
+        self.features_ = self.onet(np.asarray(image_set.images[image_set.val_index[sets.reference_pos]]))
+        self.recon_features_ = self.onet(run.decode(run.z_train[sets.ceiling_pos]))
         self.recon_kid_ = kernel_distance(self.features_, self.recon_features_)
 
     def _nearest(self, images):
@@ -90,7 +90,7 @@ class FrontierReference:
         return image_features(images, faces=False)[0].features
 
     def kid(self, images):
-        """KID-ONet of an image set against the reference half."""
+        """KID-ONet of an image set against the reference."""
         return kernel_distance(self.features_, self.onet(images))
 
     def score(self, z):
@@ -258,9 +258,9 @@ def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say
     fitted : dict of str -> LatentSampler, optional
         Samplers already fitted on ``run.z_train``.
     n_images : int
-        Vectors per point (at most the test half of the validation images is compared).
+        Vectors per point (at most the number of training images is compared).
     seed : int
-        Seed of the split and of every point's vectors.
+        Seed of the league's sets and of every point's vectors.
     say : callable, optional
         Receives one line per point (e.g. ``print``).
 

@@ -5,7 +5,7 @@ plots and metrics -- with the calibration rows (real vs real, reconstructions,
 negatives) and one row per sampler, and checks each sampler for copying: how
 close its vectors, and its images re-encoded, come to the nearest *training*
 z-point, against real validation images. How one set of images is scored
-(the reference half, the distances, the copy check) is
+(the reference, the distances, the copy check) is
 :mod:`aelatent.league_scoring`'s.
 """
 
@@ -17,8 +17,8 @@ import numpy as np
 
 from .copying import copy_ratio
 from .errors import ConfigError
-from .league_scoring import (CEILING, LeagueScorer, QualityReference, calibration_sets,  # noqa: F401
-                             split_validation)
+from .league_scoring import (CEILING, LeagueScorer, QualityReference,  # noqa: F401
+                             calibration_sets, league_sets)
 from .progress import stage_line
 from .result_store import (ResultStore, code_fingerprint, file_fingerprint,
                            module_dependencies, reuse_summary)
@@ -121,7 +121,7 @@ class League:
         One row per calibration set and sampler (index = row key), columns
         :data:`LEAGUE_COLUMNS`: ``kind`` ("calibration"/"sampler"),
         ``n_images``, ``n_compared``; per image ``face_rate``, ``onet_score``;
-        against the reference half ``frechet_onet`` with its bootstrap
+        against the reference ``frechet_onet`` with its bootstrap
         interval ``frechet_onet_low``/``_high`` and its extrapolation to
         n -> infinity ``frechet_onet_inf``, ``kid_onet`` with its interval,
         ``precision``/``recall`` (ONet features) and
@@ -132,9 +132,9 @@ class League:
         ``nn_train_z`` and ``nn_train_reencoded``: median distance of the
         sampled vectors, and of the images re-encoded, to their nearest
         training z-point; ``kid_onet_recon``, KID-ONet against the
-        *reconstructions* of the reference half (a measure of the density
-        alone: the decoder's own limits cancel; for the ``recon`` row the floor
-        of two halves of reconstructions); ``kid_onet_ratio`` (and ``kid_dlib_ratio``), the row's
+        *reconstructions* of the reference images (a measure of the density
+        alone: the decoder's own limits cancel; for the ``recon`` row the floor:
+        reconstructions of training against those of validation faces); ``kid_onet_ratio`` (and ``kid_dlib_ratio``), the row's
         KID over the reconstructions' with ``_low``/``_high``, a 95 % interval of the ratio
         itself from resamples of the reference, the row and the reconstructions drawn jointly
         (:func:`aelatent.distances.kid_ratio_interval`; NaN for the reconstructions themselves).
@@ -146,6 +146,9 @@ class League:
     features : dict of str -> array (n_compared, 256)
         The ONet features every row was compared with (for :meth:`frechet_by_n`).
     reference_features : array (n_reference, 256)
+    unseen_nn_train : float
+        Median distance of the validation z-points (unseen faces) to their nearest training
+        z-point: what :meth:`ratios` divides each row's ``nn_train_reencoded`` by (the copy ratio).
     seconds : dict of str -> float
         Wall seconds per stage of the scoring (fitting samplers, decoding, face
         detection, ONet, distances, ...), see :meth:`time_table`.
@@ -160,6 +163,7 @@ class League:
     nearest_training: dict
     features: dict
     reference_features: np.ndarray
+    unseen_nn_train: float
     seconds: dict = dataclasses.field(default_factory=dict)
     fitted: dict = dataclasses.field(default_factory=dict)
 
@@ -185,7 +189,7 @@ class League:
         Columns: the ratios of Frechet-ONet (at this n and extrapolated), of
         KID-ONet with its joint 95 % interval (``kid_ratio_low``/``_high``) and, when computed,
         of KID-dlib (``dlib_kid_ratio_low``/``_high``) and Frechet-dlib; ``copy_ratio``, the sampler's
-        ``nn_train_reencoded`` over that of the real validation images (below 1:
+        ``nn_train_reencoded`` over :attr:`unseen_nn_train`, that of the validation faces (below 1:
         closer to training faces than unseen real faces are); and the paper's ratio.
         """
         import pandas as pd
@@ -203,8 +207,7 @@ class League:
             out["dlib_kid_ratio_low"] = t.loc[s, "kid_dlib_ratio_low"]
             out["dlib_kid_ratio_high"] = t.loc[s, "kid_dlib_ratio_high"]
             out["dlib_frechet_ratio_to_recon"] = t.loc[s, "frechet_dlib"] / t.loc["recon", "frechet_dlib"]
-        out["copy_ratio"] = copy_ratio(t.loc[s, "nn_train_reencoded"],
-                                       t.loc["real_vs_real", "nn_train_reencoded"])
+        out["copy_ratio"] = copy_ratio(t.loc[s, "nn_train_reencoded"], self.unseen_nn_train)
         out["rae_paper_fid_ratio"] = [RAE_PAPER_FID[k] / RAE_PAPER_FID["recon"] if k in RAE_PAPER_FID
                                       else np.nan for k in s]
         return out
@@ -213,8 +216,8 @@ class League:
         """The samplers by KID-ONet against real faces and against the reconstructions of unseen faces.
 
         The second measures the density alone (what the decoder cannot draw
-        cancels); its floor is two halves of reconstructions against each other
-        (the ``recon`` row, first).
+        cancels); its floor is the reconstructions of training faces against those of the
+        validation faces (the ``recon`` row, first).
         """
         rows = ["recon"] + self.samplers
         out = self.table.loc[rows, ["kid_onet", "kid_onet_recon"]].copy()
@@ -358,7 +361,8 @@ class League:
         """The flat metric dict of the league notebook: ``{row}_{column}`` for the numeric columns."""
         t = self.table
         out = {"n_images_per_sampler": int(t.loc[self.samplers, "n_images"].max()) if self.samplers else 0,
-               "n_compared": int(t["n_compared"].min()), "n_reference_images": self.n_reference}
+               "n_compared": int(t["n_compared"].min()), "n_reference_images": self.n_reference,
+               "unseen_nn_train": float(self.unseen_nn_train)}
         numeric = [c for c in LEAGUE_COLUMNS if c not in NOT_METRICS]
         for key in list(t.index):
             for column in numeric:
@@ -440,29 +444,30 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
                    n_descriptors=0, fitted=None, progress=True):
     """Score samplers of latent vectors and calibration sets against held-out real images.
 
-    The run's validation images are split (seeded) into two disjoint halves:
-    the *reference* half, which every set is compared with, and the *test*
-    half, which gives the calibration rows -- the real images themselves
-    (``real_vs_real``), their reconstructions (``recon``, the autoencoder's
-    ceiling) and negatives (``blurred`` copies, flat ``grey``, uniform
-    ``noise``). Every sampler is fitted on the training z-points and draws
-    ``n_images`` vectors, which are decoded and scored.
+    Every set is compared with the *reference*: all of the run's validation images, which
+    neither the autoencoder nor any sampler has seen. The calibration rows come from
+    ``n_images`` training images (a seeded choice, :func:`aelatent.league_scoring.league_sets`):
+    the real images themselves (``real_vs_real``), their reconstructions (``recon``, the
+    ceiling: what a sampler that reproduced the training z-points' distribution exactly would
+    decode to) and negatives (``blurred`` copies, flat ``grey``, uniform ``noise``). Every
+    sampler is fitted on the training z-points and draws ``n_images`` vectors, which are
+    decoded and scored. All validation images as the reference and a ceiling as large as a
+    sampler row narrow the interval of a row's ratio to the ceiling (issue Q).
 
-    Why the validation images and not more: the reconstructions, the ceiling
-    every sampler is measured against, must be of images the autoencoder has
-    not trained on, and the reference must be independent of the z-points the
-    samplers are fitted on. The sample size is what makes the Frechet distance
-    biased; the league therefore adds the kernel distance (unbiased at any n),
-    basic bootstrap intervals for both, and the Frechet distance extrapolated to
-    n -> infinity (:mod:`aelatent.distances`).
+    The sample size is what makes the Frechet distance biased; the league therefore adds the
+    kernel distance (unbiased at any n), basic bootstrap intervals for both, and the Frechet
+    distance extrapolated to n -> infinity (:mod:`aelatent.distances`). The copy check divides
+    by the validation z-points' median distance to the nearest training z-point
+    (:attr:`League.unseen_nn_train`): the real training images of ``real_vs_real`` are their
+    own nearest points, so their copy ratio is 0 by construction.
 
     Per-image measures (face rate, ONet score) use all images of a row; the
     distribution measures (Frechet and kernel distances, precision, recall --
     in ONet feature space and, after re-encoding the images, in latent space)
-    use the first ``n_compared = min(n_images, test half)`` images of *every*
+    use the first ``n_compared = min(n_images, training images)`` images of *every*
     row, so all rows are compared at equal n. ``mahalanobis_median`` and
     ``core_fraction`` describe the sampled vectors themselves (for the real
-    rows: the z-points of the test half) against a Gaussian fitted to the
+    rows: the z-points of those training images) against a Gaussian fitted to the
     training z-points (:class:`aelatent.stats.LatentGaussian`).
 
     Parameters
@@ -497,11 +502,8 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
 
     check_int(n_images, "n_images", minimum=10, what="images per sampler")
     keys = list(SAMPLERS) if keys is None else list(keys)
-    ref_pos, test_pos = split_validation(len(run.image_set.val_index), seed)
-    n_compared = int(min(n_images, len(test_pos)))
-    scorer = LeagueScorer(run, ref_pos, n_compared=n_compared, k=k, n_examples=n_examples,
-                           n_boot=n_boot, seed=seed, n_descriptors=min(n_descriptors, n_compared),
-                           say=print if progress else None)
+    scorer = LeagueScorer(run, n_images, k=k, n_examples=n_examples, n_boot=n_boot, seed=seed,
+                          n_descriptors=n_descriptors, say=print if progress else None)
     stage = scorer.stage
     rows = LeagueRows(run, seed=seed, n_images=n_images, k=k, n_examples=n_examples, n_boot=n_boot,
                       n_descriptors=scorer.n_descriptors)
@@ -512,7 +514,7 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
             continue
         if calibration is None:
             with stage("calibration sets (decode, blur)"):
-                calibration = calibration_sets(run, test_pos, seed)
+                calibration = calibration_sets(run, scorer.sets, seed)
         scorer.add(key, "calibration", *calibration[key])
         rows.store(scorer, key, {"calibration": key})
     samplers, fitted = {}, fitted or {}
@@ -541,4 +543,5 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         index=[*CALIBRATION_ROWS, *(k for k in scorer.rows if k not in CALIBRATION_ROWS)],
         columns=LEAGUE_COLUMNS)
     return League(table, scorer.examples, scorer.nearest, scorer.features,
-                  scorer.reference.scores_.features, scorer.seconds, samplers)
+                  scorer.reference.scores_.features, scorer.sets.unseen_nn_train, scorer.seconds,
+                  samplers)

@@ -1,4 +1,4 @@
-"""How the league scores one set of images: the reference half, the calibration sets, the scorer.
+"""How the league scores one set of images: the reference, the calibration sets, the scorer.
 
 :class:`QualityReference` holds the reference images (their MTCNN scores and
 ONet features, :mod:`aelatent.quality`) and compares any scored image set with
@@ -6,8 +6,9 @@ them through the two-sample measures of :mod:`aelatent.distances`: the
 Frechet distance (with a bootstrap interval and its value extrapolated to
 n -> infinity), the kernel distance KID (with a bootstrap interval) and k-NN
 precision/recall, and a row's KID over the reconstructions' with a joint bootstrap
-interval of that ratio. :func:`split_validation` makes the reference and test halves,
-:func:`calibration_sets` the calibration rows, and :class:`LeagueScorer` turns
+interval of that ratio. :func:`league_sets` says which images are compared (every
+validation image as the reference, training images for the calibration rows),
+:func:`calibration_sets` makes the calibration rows, and :class:`LeagueScorer` turns
 every set into a row of :class:`aelatent.league.League` (with the copy check:
 how close its images re-encoded come to the nearest training z-point).
 """
@@ -15,6 +16,7 @@ how close its images re-encoded come to the nearest training z-point).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 
 import numpy as np
@@ -30,7 +32,7 @@ from .stats import check_sample
 from .validation import check_fitted, check_int
 
 
-#: The calibration row every row's KID is divided by: reconstructions of unseen faces, the ceiling.
+#: The calibration row every row's KID is divided by: reconstructions of training faces, the ceiling.
 CEILING = "recon"
 
 #: The modules whose code computes image features: they and the package's modules they import
@@ -85,63 +87,109 @@ def image_features(images, n_descriptors=0, stage=None, faces=True):
     return ImageScores(face, onet["onet_score"], onet["features"]), descriptors
 
 
-def split_validation(n_val, seed):
-    """Seeded split of ``n_val`` validation positions into a reference and a test half.
+#: Fewest validation images the league accepts as its reference.
+MIN_REFERENCE = 20
 
-    Returns
-    -------
-    reference, test : sorted int arrays, disjoint, of sizes n_val // 2 and the rest
+
+@dataclasses.dataclass
+class LeagueSets:
+    """Which images every league and frontier compares, in one place (:func:`league_sets`).
+
+    Attributes
+    ----------
+    reference_pos : int array
+        Positions into ``run.image_set.val_index``: every validation image, the reference all
+        rows are compared with.
+    ceiling_pos : int array
+        Sorted positions into ``run.image_set.train_index``: the training images of the
+        calibration rows (the real faces, their reconstructions -- the ceiling -- and the blurred).
+    unseen_nn_train : float
+        Median distance of the validation z-points (unseen faces, encoded) to their nearest
+        training z-point: the copy ratio's yardstick (:mod:`aelatent.copying`).
+    """
+
+    reference_pos: np.ndarray
+    ceiling_pos: np.ndarray
+    unseen_nn_train: float
+
+
+def league_sets(run, n_images, seed, training=None):
+    """The league's reference (all validation images) and its calibration rows' training images.
+
+    Why this design (issue Q): the ratio of a sampler's KID to the reconstructions' is what the
+    league reads, and its interval narrows with the size of all three sets. The validation
+    images are all used as the reference; the ceiling is the reconstructions of ``n_images``
+    training images -- exactly what a sampler that reproduced the training z-points'
+    distribution would decode to -- so it has as many images as a sampler row.
+
+    Parameters
+    ----------
+    run : aelatent.runs.Run
+    n_images : int
+        Images of a calibration row (at most the training images).
+    seed : int
+        Seed of the choice of training images.
+    training : aelatent.neighbours.NearestNeighbours, optional
+        Fitted on ``run.z_train`` (built here when not given).
 
     Raises
     ------
     ConfigError
-        With fewer than 20 validation images (two halves of at least 10).
+        With fewer than :data:`MIN_REFERENCE` validation images.
     """
-    if n_val < 20:
-        raise ConfigError(f"the run has only {n_val} validation images; the league needs >= 20 "
-                          "(two halves of >= 10). Use more images or a larger val_fraction.")
-    order = np.random.default_rng(seed).permutation(n_val)
-    return np.sort(order[:n_val // 2]), np.sort(order[n_val // 2:])
+    from .neighbours import NearestNeighbours
+
+    n_val, n_train = len(run.image_set.val_index), len(run.image_set.train_index)
+    if n_val < MIN_REFERENCE:
+        raise ConfigError(f"the run has only {n_val} validation images; the league needs >= "
+                          f"{MIN_REFERENCE} as its reference. Use more images or a larger val_fraction.")
+    n = int(min(check_int(n_images, "n_images", minimum=10), n_train))
+    ceiling_pos = np.sort(np.random.default_rng(seed).choice(n_train, n, replace=False))
+    training = training or NearestNeighbours(k=1).fit(run.z_train)
+    unseen = float(np.median(training.kneighbors(run.z_val)[0][:, 0]))
+    return LeagueSets(np.arange(n_val), ceiling_pos, unseen)
 
 
-def calibration_sets(run, test_pos, seed):
+def calibration_sets(run, sets, seed):
     """The calibration rows of the league: key -> (images, z-points or None).
 
-    ``real_vs_real`` (the test half of the validation images), ``recon``
-    (their reconstructions), and the negatives ``blurred``, ``grey`` and
-    ``noise`` (no z-points).
+    ``real_vs_real`` (real training images, :attr:`LeagueSets.ceiling_pos`), ``recon``
+    (their reconstructions: the ceiling), and the negatives ``blurred`` (those images
+    blurred), ``grey`` and ``noise`` (no z-points).
     """
     image_set = run.image_set
-    test_images = np.asarray(image_set.images[image_set.val_index[test_pos]])
-    z_test = run.z_val[test_pos]
+    images = np.asarray(image_set.images[image_set.train_index[sets.ceiling_pos]])
+    z = run.z_train[sets.ceiling_pos]
     size = run.config.image_size
-    return {"real_vs_real": (test_images, z_test),
-            "recon": (run.decode(z_test), z_test),
-            "blurred": (blurred_images(test_images), None),
-            "grey": (grey_images(len(test_images), size), None),
-            "noise": (noise_images(len(test_images), size, seed), None)}
+    return {"real_vs_real": (images, z),
+            "recon": (run.decode(z), z),
+            "blurred": (blurred_images(images), None),
+            "grey": (grey_images(len(images), size), None),
+            "noise": (noise_images(len(images), size, seed), None)}
 
 
 class LeagueScorer:
     """Scores image sets against the reference half; collects the league's rows and examples."""
 
-    def __init__(self, run, ref_pos, n_compared, k, n_examples, n_boot, seed, n_descriptors=0,
-                 say=None):
+    def __init__(self, run, n_images, k, n_examples, n_boot, seed, n_descriptors=0, say=None):
         from .neighbours import NearestNeighbours
         from .stats import LatentGaussian
 
         image_set = run.image_set
-        self.run, self.n_compared, self.n_examples, self.say = run, n_compared, n_examples, say
+        self.run, self.n_examples, self.say = run, n_examples, say
         self.seconds = {}
-        self.n_descriptors = n_descriptors
-        self.reference = QualityReference(k, n_boot, seed, n_descriptors)
-        with self.stage("reference images (MTCNN, ONet, dlib)"):
-            self.reference.fit(image_set.images[image_set.val_index[ref_pos]], z=run.z_val[ref_pos])
         with self.stage("Mahalanobis and nearest training points"):
             self.gaussian = LatentGaussian().fit(run.z_train)
             self.training = NearestNeighbours(k=1).fit(run.z_train)
-        with self.stage("reconstructions of the reference half"):
-            self.recon_features = image_features(run.decode(run.z_val[ref_pos]),
+            self.sets = league_sets(run, n_images, seed, self.training)
+        self.n_compared = len(self.sets.ceiling_pos)
+        self.n_descriptors = min(n_descriptors, self.n_compared)
+        self.reference = QualityReference(k, n_boot, seed, self.n_descriptors)
+        with self.stage("reference images (MTCNN, ONet, dlib)"):
+            self.reference.fit(image_set.images[image_set.val_index[self.sets.reference_pos]],
+                               z=run.z_val[self.sets.reference_pos])
+        with self.stage("reconstructions of the reference images"):
+            self.recon_features = image_features(run.decode(run.z_val[self.sets.reference_pos]),
                                                  faces=False)[0].features
         self.rows, self.examples, self.nearest, self.features = {}, {}, {}, {}
         self.descriptors = {}

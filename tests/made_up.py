@@ -13,7 +13,7 @@ def made_up_league(rows, recon_kid=0.01, face_rates=None):
     ratio's interval times the same; ``face_rates`` (key -> rate) default 1.
     """
     real_nn = 2.0
-    data = {"real_vs_real": dict(kind="calibration", kid_onet=0.001, nn_train_reencoded=real_nn),
+    data = {"real_vs_real": dict(kind="calibration", kid_onet=0.001, nn_train_reencoded=0.0),
             "recon": dict(kind="calibration", kid_onet=recon_kid, kid_onet_low=0.9 * recon_kid,
                           kid_onet_high=1.1 * recon_kid, nn_train_reencoded=1.5)}
     for key, (ratio, low, high, copy) in rows.items():
@@ -25,4 +25,4 @@ def made_up_league(rows, recon_kid=0.01, face_rates=None):
     table[["face_rate", "frechet_onet", "frechet_onet_inf"]] = 1.0
     for key, rate in (face_rates or {}).items():
         table.loc[key, "face_rate"] = rate
-    return League(table, {}, {}, {}, np.zeros((10, 4)))
+    return League(table, {}, {}, {}, np.zeros((10, 4)), real_nn)

@@ -232,6 +232,13 @@ def test_update_derives_tolerances_from_the_variants_and_records_how(tmp_path):
     assert [v["name"] for v in source["variants"]] == ["threads1", "seed+1"]
     assert {"cpu_model", "avx512f", "cores"} <= set(source["machine"])
     assert "spread" in source["tolerance_rule"]
+    # refreshed again for this notebook alone: what made the others' references is kept
+    regress.write_references(run, variants[:1], refs, "smoke", [NB])
+    again = json.loads((refs / SOURCE_FILE).read_text())
+    assert again["notebooks"] == [NB] and [v["name"] for v in again["variants"]] == ["threads1"]
+    assert [v["name"] for v in again["other_notebooks"]["variants"]] == ["threads1", "seed+1"]
+    assert NB not in again["other_notebooks"]["notebooks"] and again["other_notebooks"]["notebooks"]
+    regress.write_references(run, variants, refs, "smoke", [NB])
     assert regress.check_run(run, refs, "smoke", [NB]).identical
     assert regress.check_run(variants[0][1], refs, "smoke", [NB]).passed
     # another seed's value is far outside

@@ -18,7 +18,7 @@ SETTINGS = dict(n_images=30, n_boot=10, seed=0, progress=False)
 
 @pytest.fixture(scope="module")
 def league_run(isolated_folders):
-    """A tiny run with 40 validation images (two halves of 20), and its league scored once."""
+    """A tiny run with 40 validation images (the league's reference), and its league scored once."""
     from aelatent.runs import ensure_run
 
     run = ensure_run("smoke", "", "tiny-league", 0, verbose=0, **tiny(max_images=400))

@@ -102,7 +102,7 @@ def test_trailing_keys():
 
 @pytest.fixture(scope="module")
 def small_run(isolated_folders):
-    """A tiny run with 24 validation images (two halves of 12), enough for the frontier's split."""
+    """A tiny run with 24 validation images, enough for the frontier's reference."""
     from aelatent.runs import ensure_run
     from tiny import tiny
 
@@ -116,12 +116,13 @@ class CycleRun:
     averages the blocks back. So decoded training z-points re-encode onto themselves.
     """
 
-    def __init__(self, n_train=300, n_val=40, seed=0):
+    def __init__(self, n_train=300, n_val=200, seed=0):
         rng = np.random.default_rng(seed)
         self.z_train = rng.uniform(1, 5, size=(n_train, 8))
         self.z_val = rng.uniform(1, 5, size=(n_val, 8))
-        self.image_set = types.SimpleNamespace(images=self.decode(self.z_val),
-                                               val_index=np.arange(n_val))
+        self.image_set = types.SimpleNamespace(images=self.decode(np.vstack([self.z_val, self.z_train])),
+                                               val_index=np.arange(n_val),
+                                               train_index=n_val + np.arange(n_train))
 
     def decode(self, z):
         values = np.clip(np.asarray(z) / 6.0 * 255.0, 0, 255).round().astype(np.uint8)
@@ -131,18 +132,23 @@ class CycleRun:
         return np.asarray(images, np.float32).reshape(len(images), 8, -1).mean(axis=2) / 255.0 * 6.0
 
 
-def test_frontier_reference_scales_by_the_reconstructions_and_sees_copies():
+def test_frontier_reference_is_the_leagues_and_sees_copies():
     from aelatent.frontier import FrontierReference
-    from aelatent.league import split_validation
+    from aelatent.league import league_sets
 
     run = CycleRun()
     reference = FrontierReference(run, seed=0, n_images=450)
-    _, test_pos = split_validation(len(run.z_val), 0)
-    assert reference.n_compared == len(test_pos) == 20
-    unseen = reference.score(run.z_val[test_pos])       # the reconstructions of the test half
-    assert unseen["kid_ratio"] == pytest.approx(1.0) and unseen["copy_ratio"] == pytest.approx(1.0)
-    copies = reference.score(run.z_train[:20])          # training faces returned as they are
-    assert copies["copy_ratio"] < 0.1
+    sets = league_sets(run, 450, 0)
+    # every validation image is the reference; the ceiling: as many training images as there are
+    assert reference.n_compared == len(sets.ceiling_pos) == 300
+    assert len(reference.features_) == len(sets.reference_pos) == 200
+    assert reference.real_nn_ == sets.unseen_nn_train > 0
+    ceiling = reference.score(run.z_train[sets.ceiling_pos])   # the ceiling's own vectors
+    assert ceiling["kid_ratio"] == pytest.approx(1.0) and ceiling["copy_ratio"] < 0.1
+    fresh = reference.score(np.random.default_rng(5).uniform(1, 5, size=(300, 8)))
+    assert 0.8 < fresh["copy_ratio"] < 1.25                    # new points lie as far as unseen ones
+    assert len(league_sets(run, 50, 0).ceiling_pos) == 50
+    assert not np.array_equal(league_sets(run, 50, 0).ceiling_pos, league_sets(run, 50, 1).ceiling_pos)
 
 
 def test_frontier_restores_the_knob_and_reads_its_best_point(small_run):

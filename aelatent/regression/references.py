@@ -211,6 +211,13 @@ def write_references(run_folder, variant_runs, references_folder, profile="smoke
         "reference run; a key whose spread reaches "
         f"{NOISE_RATIO:g} x its seed spread is reported, not regressed "
         "(aelatent.regression.tolerances.derive_entry)")
+    every = {p.stem for p in series()}
+    if expected != every and (references_folder / SOURCE_FILE).exists():
+        # the other notebooks' references stay as they were: keep what made them
+        before = read_json(references_folder / SOURCE_FILE)
+        source["notebooks"] = sorted(expected)
+        source["other_notebooks"] = {k: v for k, v in before.items() if k != "other_notebooks"}
+        source["other_notebooks"]["notebooks"] = sorted(every - expected)
     write_json(references_folder / SOURCE_FILE, source)
     return written
 
