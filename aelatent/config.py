@@ -25,7 +25,10 @@ DEFAULT_CROP = (19, 39, 140, 140)
 #: configuration fields that only it uses (named in its run names when not the default).
 MODEL_NAMES = ("ae", "vae", "rae")
 MODEL_OPTIONS = {"ae": ("latent_noise",), "vae": ("kl_weight",),
-                 "rae": ("z_penalty", "decoder_regularizer", "decoder_l2")}
+                 "rae": ("z_penalty", "decoder_regularizer", "decoder_l2", "gradient_penalty")}
+
+#: The RAE's ways of smoothing its decoder (``RunConfig.decoder_regularizer``).
+DECODER_REGULARIZERS = ("l2", "spectral", "gradient")
 
 #: Where ``data_dir = ""`` points: the embedded synthetic faces.
 SYNTHETIC = "synthetic"
@@ -83,10 +86,14 @@ class RunConfig:
         has seen vectors just off the z-points (0: none, the blog's AE).
     z_penalty : float
         RAE only: beta of ``beta * ||z||^2 / 2`` per image.
-    decoder_regularizer : {"l2", "spectral"}
-        RAE only: L2 weight decay of the decoder's kernels, or spectral normalisation.
+    decoder_regularizer : {"l2", "spectral", "gradient"}
+        RAE only: L2 weight decay of the decoder's kernels, spectral normalisation, or the
+        gradient penalty of the RAE paper (RAE-GP): the squared norm of the gradient of the
+        decoder's output (summed over the pixels) with respect to z, at the batch's z-points.
     decoder_l2 : float
         RAE only: the weight of the decoder's L2 penalty.
+    gradient_penalty : float
+        RAE only: the weight of the gradient penalty per image (``decoder_regularizer="gradient"``).
     """
 
     data_dir: str = SYNTHETIC
@@ -115,6 +122,7 @@ class RunConfig:
     z_penalty: float = 1e-4
     decoder_regularizer: str = "l2"
     decoder_l2: float = 1e-7
+    gradient_penalty: float = 1e-3
 
     def __post_init__(self):
         for name in ("crop", "encoder_filters", "encoder_kernels", "encoder_strides",
@@ -174,10 +182,12 @@ class RunConfig:
         need(self.kl_weight > 0, f"kl_weight must be > 0, got {self.kl_weight}.")
         need(0 <= self.latent_noise < 1, "latent_noise is the noise's standard deviation as a "
              f"share of each latent axis's spread, in [0, 1); got {self.latent_noise}.")
-        need(self.z_penalty >= 0 and self.decoder_l2 >= 0,
-             f"z_penalty and decoder_l2 must be >= 0, got {self.z_penalty} and {self.decoder_l2}.")
-        need(self.decoder_regularizer in ("l2", "spectral"),
-             f"decoder_regularizer must be 'l2' or 'spectral', got {self.decoder_regularizer!r}.")
+        need(min(self.z_penalty, self.decoder_l2, self.gradient_penalty) >= 0,
+             "z_penalty, decoder_l2 and gradient_penalty must be >= 0, got "
+             f"{self.z_penalty}, {self.decoder_l2} and {self.gradient_penalty}.")
+        need(self.decoder_regularizer in DECODER_REGULARIZERS,
+             f"decoder_regularizer must be one of {list(DECODER_REGULARIZERS)}, got "
+             f"{self.decoder_regularizer!r}.")
         defaults = {f.name: f.default for f in dataclasses.fields(RunConfig)}
         foreign = [name for kind, names in MODEL_OPTIONS.items() if kind != self.model
                    for name in names if getattr(self, name) != defaults[name]]

@@ -10,6 +10,7 @@ from aelatent.config import RunConfig
 from aelatent.errors import ConfigError
 from aelatent.model import build_parts, load_model, reconstruction_mse, save_model
 from aelatent.model_comparison import comparison_settings, latent_geometry
+from aelatent.models import describe_loss
 from aelatent.models.vae import kl_divergence
 from aelatent.runs import ensure_run
 from tiny import tiny
@@ -63,6 +64,28 @@ def test_the_rae_penalty_pulls_the_z_points_in(isolated_folders):
     assert loose.history["z_penalty"].iloc[-1] == 0
     radius = {run.name: np.linalg.norm(run.z_train, axis=1).mean() for run in (loose, tight)}
     assert radius["rae-tight"] < 0.5 * radius["rae-loose"]
+
+
+def test_the_rae_gradient_penalty_is_what_it_says_and_flattens_the_decoder(isolated_folders):
+    import tensorflow as tf
+
+    from aelatent.models.rae import RegularisedAutoencoder
+
+    settings = tiny(max_images=128, epochs=2)
+    plain = ensure_run("smoke", "", "rae-l2", 0, verbose=0, model="rae", **settings)
+    smooth = ensure_run("smoke", "", "rae-gp", 0, verbose=0, model="rae",
+                        decoder_regularizer="gradient", gradient_penalty=0.1, **settings)
+    assert "gradient penalty 0.1" in describe_loss(smooth.config)
+
+    def slopes(run):
+        z = tf.constant(run.z_val, tf.float32)
+        model = RegularisedAutoencoder(run.encoder, run.decoder)
+        return float(np.mean(np.sum(model.decode_with_slopes(z)[1].numpy() ** 2, axis=1)))
+
+    # the reported term is the weight times the mean squared slope at the validation z-points
+    assert smooth.history["val_decoder_penalty"].iloc[-1] == pytest.approx(0.1 * slopes(smooth),
+                                                                           rel=0.05)
+    assert slopes(smooth) < 0.5 * slopes(plain)     # the penalty flattens the decoder
 
 
 def test_a_spectrally_normalised_decoder_saves_and_loads_in_safe_mode(tmp_path, tiny_overrides):

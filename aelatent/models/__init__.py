@@ -6,7 +6,8 @@ kind        loss                                            module
 ``"ae"``    MSE per pixel (the blog series' plain AE)       :mod:`aelatent.models.ae`
 ``"vae"``   summed squared error + beta KL (nats/image)     :mod:`aelatent.models.vae`
 ``"rae"``   summed squared error + beta ||z||^2/2 + decoder :mod:`aelatent.models.rae`
-            L2 (or spectral normalisation)
+            L2 (or spectral normalisation, or the gradient
+            penalty)
 ==========  ==============================================  ============================
 
 :func:`build` returns, for a :class:`~aelatent.config.RunConfig`, the encoder
@@ -39,10 +40,11 @@ def build(config, optimizer):
 
 def describe_loss(config):
     """One line naming the loss of a run's model kind and its weights."""
+    decoder = {"l2": f"L2 {config.decoder_l2:g}", "spectral": "spectral normalisation",
+               "gradient": f"gradient penalty {config.gradient_penalty:g}"}
     options = {"vae": f" (kl_weight {config.kl_weight:g})",
                "rae": f" (z_penalty {config.z_penalty:g}, decoder "
-                      + (f"L2 {config.decoder_l2:g})" if config.decoder_regularizer == "l2"
-                         else "spectral normalisation)")}
+                      f"{decoder[config.decoder_regularizer]})"}
     return f"{config.model}: {MODEL_KINDS[config.model][1]}{options.get(config.model, '')}"
 
 
