@@ -21,7 +21,7 @@ statistics, samplers, quality and the league, plots and widgets, notebooks:
 - :mod:`aelatent.face_descriptors` -- dlib's face-recognition descriptor, a second feature space
 - :mod:`aelatent.distances`   -- two-sample distances: Frechet (bootstrap, n -> infinity), KID, precision/recall
 - :mod:`aelatent.league`      -- the sampler league: every sampler and calibration set scored, copy check
-- :mod:`aelatent.league_scoring` -- how one set of images is scored: reference, calibration sets, distances, copy check
+- :mod:`aelatent.league_scoring` -- how one set of images is scored: reference, calibration rows, copy check
 - :mod:`aelatent.model_comparison` -- AE, VAE and RAE measured the same way (notebook XV)
 - :mod:`aelatent.plots`       -- image grids, training curves, projections, ellipses, histograms
 - :mod:`aelatent.widgets`     -- ipywidgets sliders (fact, confidence) that re-sample and re-decode

@@ -76,7 +76,8 @@ class FrontierReference:
         self.training_ = NearestNeighbours(k=1).fit(run.z_train)
         sets = league_sets(run, n_images, seed, self.training_)
         self.n_compared, self.real_nn_ = len(sets.ceiling_pos), sets.unseen_nn_train
-        self.features_ = self.onet(np.asarray(image_set.images[image_set.val_index[sets.reference_pos]]))
+        reference = image_set.images[image_set.val_index[sets.reference_pos]]
+        self.features_ = self.onet(np.asarray(reference))
         self.recon_features_ = self.onet(run.decode(run.z_train[sets.ceiling_pos]))
         self.recon_kid_ = kernel_distance(self.features_, self.recon_features_)
 

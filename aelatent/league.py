@@ -134,9 +134,10 @@ class League:
         training z-point; ``kid_onet_recon``, KID-ONet against the
         *reconstructions* of the reference images (a measure of the density
         alone: the decoder's own limits cancel; for the ``recon`` row the floor:
-        reconstructions of training against those of validation faces); ``kid_onet_ratio`` (and ``kid_dlib_ratio``), the row's
-        KID over the reconstructions' with ``_low``/``_high``, a 95 % interval of the ratio
-        itself from resamples of the reference, the row and the reconstructions drawn jointly
+        reconstructions of training against those of validation faces);
+        ``kid_onet_ratio`` (and ``kid_dlib_ratio``), the row's KID over the reconstructions'
+        with ``_low``/``_high``, a 95 % interval of the ratio itself from resamples of the
+        reference, the row and the reconstructions drawn jointly
         (:func:`aelatent.distances.kid_ratio_interval`; NaN for the reconstructions themselves).
     examples : dict of str -> uint8 array
         The first images of every row, for sample grids.
@@ -489,8 +490,10 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         Images per row (and reference images) that also get dlib face
         descriptors, for the distances in that second feature space; 0: none.
     fitted : dict of str -> LatentSampler, optional
-        Samplers already fitted on ``run.z_train`` (e.g. the mixtures of
-        :func:`aelatent.samplers.mixture_selection`), used for their keys instead of a new fit.
+        Samplers for their keys instead of :func:`aelatent.samplers.make_sampler`'s: fitted on
+        ``run.z_train`` (e.g. the mixtures of :func:`aelatent.samplers.mixture_selection`), or
+        configured but not fitted (e.g. a tau chosen in an earlier execution): those are
+        fitted here only when their row is not stored.
 
     Returns
     -------
@@ -520,14 +523,15 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
     samplers, fitted = {}, fitted or {}
     for key in keys:
         sampler = fitted.get(key) or make_sampler(key)
+        is_fitted = hasattr(sampler, "n_features_in_")
         if rows.restore(scorer, key, sampler.get_params(deep=True)):
-            if key in fitted:               # a sampler given fitted stays at hand (the frontier's)
+            if is_fitted:                   # a sampler given fitted stays at hand (the frontier's)
                 samplers[key] = sampler
             continue
-        if scorer.say and key not in fitted:
+        if scorer.say and not is_fitted:
             scorer.say(stage_line(f"fitting {key} ..."))
         with stage("fit samplers"):
-            sampler = sampler if key in fitted else sampler.fit(run.z_train)
+            sampler = sampler if is_fitted else sampler.fit(run.z_train)
         samplers[key] = sampler
         with stage("sample and decode"):
             z = sampler.sample(n_images, random_state=seed)

@@ -292,7 +292,7 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
             print(f"league of the {kind}:")
         fitted = {}
         for name, key in tuned.items():
-            chosen = select_trailing_scale(run, make_sampler(key).fit(run.z_train),
+            chosen = select_trailing_scale(run, make_sampler(key),      # fitted only if not stored
                                            n_images=min(n_images, 450), seed=seed)
             fitted[name] = chosen.sampler
             geometry.loc[kind, f"{name}_tau"] = chosen.best

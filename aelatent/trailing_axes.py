@@ -18,7 +18,6 @@ import copy
 import dataclasses
 
 import numpy as np
-from sklearn.base import clone
 
 from .distances import kernel_distance
 from .errors import ConfigError
@@ -328,12 +327,22 @@ class TrailingScaleSelection:
     best : float
         The tau with the lowest KID.
     sampler : PCAMixtureSampler
-        The fitted sampler, set to ``best``.
+        The sampler set to ``best``: fitted when the sampler given was or when the selection
+        was computed here; when it was reused from the run's folder and the sampler given was
+        not fitted, a configured copy that the league fits only if it must score it.
+    reused : bool
+        True when the table came from the run's folder (:mod:`aelatent.result_store`).
     """
 
     table: object
     best: float
     sampler: object
+    reused: bool = False
+
+
+#: The modules whose code makes a tau selection: they and the package's modules they import
+#: version the stored selections.
+SELECTION_CODE = ("aelatent.trailing_axes",)
 
 
 def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_images=450, seed=0):
@@ -348,12 +357,17 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
     the fitted variance (tau = 1; notebook XII shows likelihood and image
     quality disagree).
 
+    The table is stored under ``runs/<run>/results/trailing_scale``, keyed by the sampler's
+    parameters, the scales, ``n_images``, the seed, the run's model and z-points and this
+    module's code; a re-executed notebook reads it and fits nothing.
+
     Parameters
     ----------
     run : aelatent.runs.Run
     sampler : PCAMixtureSampler
-        Fitted on ``run.z_train`` (else a clone is fitted here); a copy is tuned, the
-        sampler itself is left as it is.
+        Fitted on ``run.z_train``, or not fitted: then it is fitted here (in place, so the
+        caller shares the fit) when the selection is not stored. A copy is tuned; the
+        sampler's own tau is left as it is.
     scales : sequence of float
     n_images : int
     seed : int
@@ -364,33 +378,60 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
     """
     import pandas as pd
 
-    from .league_scoring import image_features
-
-    def onet_features(images):
-        return image_features(images, faces=False)[0].features
+    from .league import run_fingerprint
+    from .result_store import ResultStore, code_fingerprint, module_dependencies
 
     if not isinstance(sampler, PCAMixtureSampler):
         raise ConfigError("select_trailing_scale tunes a PCAMixtureSampler, got "
                           f"{type(sampler).__name__}.")
     n_images = check_int(n_images, "n_images", minimum=10)
-    # a copy: the sampler given (e.g. the league's pca_gmm10) keeps its own tau
-    # (a shallow copy: tau is a plain attribute, the fitted parts are only read -- a deep copy
-    # would rebuild e.g. a diffusion prior's Keras model)
-    sampler = copy.copy(sampler) if hasattr(sampler, "n_features_in_") else clone(sampler).fit(
-        run.z_train)
+    scales = [check_real(tau, "trailing_scale", low=0) for tau in scales]
+    key = {"sampler": type(sampler).__name__, "params": sampler.get_params(deep=True),
+           "scales": scales, "n_images": n_images, "seed": seed}
+    store = None
+    if getattr(run, "path", None) is not None:
+        store = ResultStore(run.path / "results" / "trailing_scale", "tau selections")
+        key.update(run=run_fingerprint(run),
+                   code=code_fingerprint(*module_dependencies(*SELECTION_CODE)))
+    found = store.load(key) if store else None
+    if found is None:
+        kid = _kid_by_scale(run, sampler, scales, n_images, seed)
+        if store:
+            store.save(key, {"kid": kid}, {})
+            store.tally("computed")
+    else:
+        kid = {float(t): v for t, v in found[0]["kid"]}
+        store.tally("reused")
+    table = pd.DataFrame({"kid_to_train_recon": pd.Series(dict(kid), name="tau")})
+    table.index.name = "tau"
+    best = float(table["kid_to_train_recon"].idxmin())
+    # a copy: the sampler given (e.g. the league's pca_gmm10) keeps its own tau (a shallow
+    # copy: tau is a plain attribute, the fitted parts are only read -- a deep copy would
+    # rebuild e.g. a diffusion prior's Keras model)
+    tuned = copy.copy(sampler).set_params(trailing_scale=best)
+    return TrailingScaleSelection(table, best, tuned, reused=found is not None)
+
+
+def _kid_by_scale(run, sampler, scales, n_images, seed):
+    """``[(tau, KID-ONet of samples at tau against training reconstructions)]``; fits ``sampler``
+    on ``run.z_train`` first when it is not fitted."""
+    from .league_scoring import image_features
+
+    def onet_features(images):
+        return image_features(images, faces=False)[0].features
+
+    if not hasattr(sampler, "n_features_in_"):
+        sampler.fit(run.z_train)
+    sampler = copy.copy(sampler)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(run.z_train), min(n_images, len(run.z_train)), replace=False))
     reference = onet_features(run.decode(run.z_train[rows]))
-    kid = {}
+    kid = []
     for tau in scales:
-        sampler.set_params(trailing_scale=check_real(tau, "trailing_scale", low=0))
-        kid[float(tau)] = kernel_distance(reference, onet_features(run.decode(
-            sampler.sample(n_images, random_state=seed))))
-    table = pd.DataFrame({"kid_to_train_recon": pd.Series(kid, name="tau")})
-    table.index.name = "tau"
-    best = float(table["kid_to_train_recon"].idxmin())
-    sampler.set_params(trailing_scale=best)
-    return TrailingScaleSelection(table, best, sampler)
+        sampler.set_params(trailing_scale=tau)
+        kid.append((float(tau), kernel_distance(reference, onet_features(run.decode(
+            sampler.sample(n_images, random_state=seed))))))
+    return kid
 
 
 def _with_interval(point):

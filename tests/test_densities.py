@@ -1,6 +1,7 @@
 """Ex-post densities: log densities, the Gaussian-mixture family, the kernel density, neighbour mixing."""
 
 import numpy as np
+import pandas as pd
 import pytest
 import scipy.stats
 
@@ -70,6 +71,31 @@ def test_mixture_family_recovers_a_planted_mixture():
         x = sampler.sample(600, random_state=0)
         nearest = np.min(np.linalg.norm(x[:, None] - centres[None], axis=2), axis=1)
         assert np.median(nearest) < 4.0, key
+
+
+def test_a_stored_mixture_family_is_read_not_fitted_and_a_code_change_refits_it(tmp_path, monkeypatch):
+    from aelatent import result_store
+
+    z_train, _ = planted_mixture(1200, 0)
+    z_val, _ = planted_mixture(400, 1)
+    settings = dict(n_components=(1, 3), covariance_types=("full",), tied=(), bayesian=(), pca=(3,),
+                    folder=tmp_path / "mixtures")
+    result_store.TALLY.clear()
+    first = mixture_selection(z_train, z_val, **settings)
+    assert not first.reused and all(hasattr(s, "n_features_in_") for s in first.samplers.values())
+    lines = []
+    again = mixture_selection(z_train, z_val, say=lines.append, **settings)
+    assert result_store.TALLY["mixture families"] == {"computed": 1, "reused": 1}
+    pd.testing.assert_frame_equal(again.table, first.table)
+    assert again.reused and again.best == first.best and "reused" in lines[0]
+    # reused, the samplers are configured as fitted before but not fitted: the league fits one
+    # only when its row must be computed
+    assert not any(hasattr(s, "n_features_in_") for s in again.samplers.values())
+    assert again.samplers["gmm3"].get_params() == first.samplers["gmm3"].get_params()
+    # other z-points, or other code, are other entries
+    assert not mixture_selection(z_train[:-1], z_val, **settings).reused
+    monkeypatch.setattr(result_store, "code_fingerprint", lambda *modules: "edited")
+    assert not mixture_selection(z_train, z_val, **settings).reused
 
 
 def test_pca_mixture_with_one_component_is_the_multivariate_normal():

@@ -1,8 +1,10 @@
 """Notebook XIV's mechanics: the trailing principal axes, their conditional model, the frontier."""
 
+import json
 import types
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from aelatent.errors import ConfigError
@@ -195,6 +197,35 @@ def test_trailing_scale_is_chosen_on_training_images_and_leaves_the_sampler_alon
                                   trailing="neighbours").fit(small_run.z_train)
     chosen = select_trailing_scale(small_run, diffusion, scales=(0.0, 1.0), n_images=30, seed=0)
     assert chosen.best in (0.0, 1.0) and diffusion.trailing_scale == 1.0
+
+
+def test_a_stored_tau_selection_is_read_not_fitted_and_a_code_change_recomputes_it(small_run,
+                                                                                   monkeypatch):
+    from aelatent import result_store
+
+    settings = dict(scales=(0.0, 0.5, 1.0), n_images=30, seed=3)
+    unfitted = make_sampler("pca_gmm3")
+    first = select_trailing_scale(small_run, unfitted, **settings)
+    assert not first.reused and hasattr(unfitted, "n_features_in_")    # fitted in place, shared
+    # planted: a stored table is read as it is (so the reused selection is the stored one)
+    for path in (small_run.path / "results" / "trailing_scale").glob("*.json"):
+        record = json.loads(path.read_text())
+        record["values"]["kid"] = [[tau, -1.0 if tau == 0.5 else 1.0] for tau, _ in record["values"]["kid"]]
+        path.write_text(json.dumps(record))
+    result_store.TALLY.clear()
+    fresh = make_sampler("pca_gmm3")
+    again = select_trailing_scale(small_run, fresh, **settings)
+    assert result_store.TALLY["tau selections"] == {"reused": 1}
+    assert again.reused and again.best == 0.5 and not hasattr(fresh, "n_features_in_")
+    assert again.sampler.trailing_scale == 0.5 and fresh.trailing_scale == 1.0
+    assert not hasattr(again.sampler, "n_features_in_")    # the league fits it if it must
+    # another scale grid, or other code, is another entry: computed, never the planted one
+    assert not select_trailing_scale(small_run, fresh, scales=(0.0, 1.0), n_images=30, seed=3).reused
+    import aelatent.trailing_axes as module
+    monkeypatch.setattr(result_store, "code_fingerprint", lambda *modules: "edited")
+    recomputed = module.select_trailing_scale(small_run, make_sampler("pca_gmm3"), **settings)
+    assert not recomputed.reused
+    pd.testing.assert_frame_equal(recomputed.table, first.table)
 
 
 def test_gap_summary_says_so_when_every_point_copies():

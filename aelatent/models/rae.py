@@ -8,8 +8,9 @@ with this package's small decoder without batch norm it underfits, see the
 README), or the paper's gradient penalty (``"gradient"``): ``gradient_penalty``
 times ||d(sum of D(z)'s pixels)/dz||^2 at each image's z, the vector-Jacobian
 product with a vector of ones that the RAE authors' code and pythae's ``RAE_GP``
-penalise, so the decoder changes slowly around the z-points. The history reports ``mse`` (per pixel), ``z_penalty`` (beta *
-||z||^2 / 2, per image) and ``decoder_penalty``.
+penalise, so the decoder changes slowly around the z-points. The history
+reports ``mse`` (per pixel), ``z_penalty`` (beta * ||z||^2 / 2, per image) and
+``decoder_penalty``.
 """
 
 from __future__ import annotations

@@ -403,7 +403,7 @@ def leave_one_out_residuals(regression, targets):
 
 def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
                       covariance_types=("full", "diag"), tied=(10,), bayesian=(10,), pca=(10,),
-                      random_state=0, max_fit_points=20000, say=None):
+                      random_state=0, max_fit_points=20000, say=None, folder=None):
     """Fit a family of mixtures and compare them by held-out log-likelihood and BIC.
 
     Parameters
@@ -426,6 +426,12 @@ def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
         Of every fit.
     say : callable, optional
         Called with one line per fitted mixture (e.g. ``print``).
+    folder : path, optional
+        Where to keep the family's table (e.g. ``runs/<run>/results/mixtures``), keyed by the
+        z-points, the candidates' parameters and this module's code
+        (:mod:`aelatent.result_store`). A stored table is read instead of fitting; its
+        samplers are then returned configured but not fitted (the league fits the one it
+        needs, only if its row is not stored either).
 
     Returns
     -------
@@ -457,10 +463,28 @@ def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
                     PCAMixtureSampler(mixture=GMMSampler(k, random_state=random_state,
                                                          max_fit_points=max_fit_points)))
                    for k in pca]
+    candidates = [c for c in candidates if 2 * c[1] <= min(len(z_train), max_fit_points)]
+    store, entry = None, None
+    if folder is not None:
+        from ..result_store import ResultStore, code_fingerprint, content_hash, module_dependencies
+        store = ResultStore(folder, "mixture families")
+        entry = {"z_train": content_hash(z_train), "z_val": content_hash(z_val),
+                 "candidates": [(key, sampler.get_params(deep=True))
+                                for key, _, _, sampler in candidates],
+                 "random_state": random_state, "max_fit_points": max_fit_points,
+                 "code": code_fingerprint(*module_dependencies("aelatent.samplers.mixture"))}
+        found = store.load(entry)
+        if found is not None:
+            store.tally("reused")
+            stored = found[0]["table"]         # pandas' "split" form: index, columns, data
+            table = pd.DataFrame(stored["data"], index=stored["index"], columns=stored["columns"])
+            if say:
+                say(f"mixture family: the table of {len(table)} mixtures fitted in an earlier "
+                    "execution is reused (its seconds are those of then); nothing is fitted")
+            return MixtureSelection(table, {key: sampler for key, _, _, sampler in candidates
+                                            if key in table.index}, reused=True)
     rows, fitted_samplers = {}, {}
     for key, k, kind, sampler in candidates:
-        if 2 * k > min(len(z_train), max_fit_points):
-            continue
         if say:
             say(stage_line(f"fitting {key} ({kind} covariance, {k} components) ..."))
         start = time.perf_counter()
@@ -479,15 +503,20 @@ def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
             say(stage_line(f"{key}: held-out log-likelihood {rows[key]['held_out_ll']:+.3f} "
                            f"nats/dim (fitted points {rows[key]['train_ll']:+.3f}), {seconds:.1f} s"))
     table = pd.DataFrame.from_dict(rows, orient="index").sort_values("held_out_ll", ascending=False)
+    if store is not None:
+        store.save(entry, {"table": table.to_dict(orient="split")}, {})
+        store.tally("computed")
     return MixtureSelection(table, fitted_samplers)
 
 
 @dataclasses.dataclass
 class MixtureSelection:
-    """Result of :func:`mixture_selection`: the comparison table and the fitted mixtures."""
+    """Result of :func:`mixture_selection`: the comparison table and the mixtures by key (fitted,
+    unless the table was ``reused`` from a folder)."""
 
     table: object
     samplers: dict
+    reused: bool = False
 
     @property
     def best(self):
