@@ -142,10 +142,12 @@ def league_sets(run, n_images, seed, training=None):
     n_val, n_train = len(run.image_set.val_index), len(run.image_set.train_index)
     if n_val < MIN_REFERENCE:
         raise ConfigError(f"the run has only {n_val} validation images; the league needs >= "
-                          f"{MIN_REFERENCE} as its reference. Use more images or a larger val_fraction.")
+                          f"{MIN_REFERENCE} as its reference. Use more images or a larger "
+                          "val_fraction.")
     n = int(min(check_int(n_images, "n_images", minimum=10), n_train))
     ceiling_pos = np.sort(np.random.default_rng(seed).choice(n_train, n, replace=False))
-    training = training or NearestNeighbours(k=1).fit(run.z_train)
+    if training is None:
+        training = NearestNeighbours(k=1).fit(run.z_train)
     unseen = float(np.median(training.kneighbors(run.z_val)[0][:, 0]))
     return LeagueSets(np.arange(n_val), ceiling_pos, unseen)
 
@@ -169,7 +171,8 @@ def calibration_sets(run, sets, seed):
 
 
 class LeagueScorer:
-    """Scores image sets against the reference half; collects the league's rows and examples."""
+    """Scores image sets against the reference (:func:`league_sets`); collects the league's rows
+    and examples."""
 
     def __init__(self, run, n_images, k, n_examples, n_boot, seed, n_descriptors=0, say=None):
         from .neighbours import NearestNeighbours

@@ -172,7 +172,7 @@ def test_sampler_league_on_a_stub_run(real_faces):
     for column in ("frechet_onet_low", "frechet_onet_high", "frechet_onet_inf", "kid_onet_low"):
         assert t[column].notna().all(), column
     assert (t["kid_onet_low"] <= t["kid_onet_high"]).all()
-    # the density alone: against the reconstructions, two halves of reconstructions are the floor
+    # the density alone: against the reference's reconstructions, those of training faces are the floor
     assert t.loc["recon", "kid_onet_recon"] < t.loc["noise", "kid_onet_recon"]
     assert t.loc["recon", "kid_onet_recon"] < t.loc["normal", "kid_onet_recon"]
     assert league.density_table().index[0] == "recon"
