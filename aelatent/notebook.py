@@ -42,6 +42,11 @@ def resolve_request(run_request=None):
     return RunRequest(), "no run recorded yet: the smoke default"
 
 
+#: The folders under ``runs/<run>/results/`` whose entries a notebook's first output counts.
+STORED_RESULTS = (("league", "league rows"), ("frontier", "frontier points"),
+                  ("mixtures", "mixture families"), ("trailing_scale", "tau selections"))
+
+
 class NotebookRun:
     """A notebook's view of its run: the run, its z-points, their Gaussian, the metrics file.
 
@@ -118,12 +123,11 @@ class NotebookRun:
             lines.append(f"  {len(self.z)} training and {len(self.z_val)} validation z-points, "
                          f"N = {self.z.shape[1]}")
             stored = {kind: ResultStore(self.run.path / "results" / folder, kind).count()
-                      for folder, kind in (("league", "league rows"),
-                                           ("frontier", "frontier points"))}
+                      for folder, kind in STORED_RESULTS}
             if any(stored.values()):
-                lines.append("  " + " and ".join(f"{n} {kind}" for kind, n in stored.items() if n)
+                lines.append("  " + ", ".join(f"{n} {kind}" for kind, n in stored.items() if n)
                              + " stored by earlier executions: those whose sampler, settings, "
-                             "model and code match are reused, not scored again")
+                             "model and code match are reused, not computed again")
         if self.config.model != "ae":
             from .models import describe_loss
             lines.append(f"  a {self.config.model.upper()} ({describe_loss(self.config)}): the prose "

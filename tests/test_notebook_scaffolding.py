@@ -123,3 +123,9 @@ def test_notebook_numbers_name_the_metrics_file(tiny_copy):
     assert opened.gaussian.n_features_in_ == tiny_copy.z_train.shape[1]
     text = opened.describe()
     assert tiny_copy.name in text and "trained 20" in text and "z-points" in text
+    # the first output counts what earlier executions stored, of every kind
+    from aelatent.result_store import ResultStore
+    for folder, kind in notebook.STORED_RESULTS:
+        ResultStore(tiny_copy.path / "results" / folder, kind).save({"planted": folder}, {}, {})
+    text = opened.describe()
+    assert all(f"1 {kind}" in text for _, kind in notebook.STORED_RESULTS), text
