@@ -17,8 +17,10 @@ numbers that matter here:
   training faces than unseen faces are, i.e. copying).
 
 It is lighter than the league (no face detection or dlib, one bootstrap) so that a
-curve of many points costs seconds per point. The same seed as the league's gives the
-same reference and reconstruction rows (:func:`aelatent.league_scoring.league_sets`).
+curve of many points costs seconds per point. The reference is the league's; the ceiling is
+the reconstructions of as many training images as a point has, chosen by the league's rule
+(:func:`aelatent.league_scoring.league_sets`): with fewer images than the league's rows it is
+another sample of the same ceiling, not the league's own row.
 """
 
 from __future__ import annotations
@@ -43,8 +45,8 @@ class FrontierReference:
     """The league's reference, its ceiling and the nearest-training index, as the frontier needs them.
 
     The images are the league's (:func:`aelatent.league_scoring.league_sets`): every validation
-    image as the reference, the reconstructions of ``n_images`` training images as the ceiling;
-    their ONet features come from the same cache, so a frontier after a league computes none.
+    image as the reference (its ONet features come from the league's cache), the
+    reconstructions of ``n_images`` training images as the ceiling.
 
     Parameters
     ----------

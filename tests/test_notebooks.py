@@ -132,9 +132,10 @@ def test_notebook_14_micro_correlations(series_run):
     for key in ("pca_gmm10", "conditional_gmm10"):
         assert m[f"{key}_chosen_tau"] in TAUS
         assert all(m[f"{key}_tau{t:g}_copy_ratio"] > 0 for t in TAUS)
-    # the frontier's scale is the league's: the same reconstructions against the same reference
+    # the frontier's scale is the league's: the reconstructions of its n_images training images
+    # against the same reference agree with those of the league's within the league's interval
     league = read_metrics(series_run, "12_sampler_comparison")
-    assert m["recon_kid_onet"] == pytest.approx(league["recon_kid_onet"], rel=1e-6)
+    assert league["recon_kid_onet_low"] <= m["recon_kid_onet"] <= league["recon_kid_onet_high"]
 
 
 def test_notebook_15_model_comparison(series_run):
