@@ -18,9 +18,10 @@ numbers that matter here:
 
 It is lighter than the league (no face detection or dlib, one bootstrap) so that a
 curve of many points costs seconds per point. The reference is the league's; the ceiling is
-the reconstructions of as many training images as a point has, chosen by the league's rule
-(:func:`aelatent.league_scoring.league_sets`): with fewer images than the league's rows it is
-another sample of the same ceiling, not the league's own row.
+the reconstructions of ``n_ceiling`` training images chosen by the league's rule
+(:func:`aelatent.league_scoring.league_sets`): with the league's number of images per row
+(as notebooks XII and XIV give it) it is the league's own ``recon`` row, so a point's ratio
+and the league's ratios share their denominator.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ class FrontierReference:
 
     The images are the league's (:func:`aelatent.league_scoring.league_sets`): every validation
     image as the reference (its ONet features come from the league's cache), the
-    reconstructions of ``n_images`` training images as the ceiling.
+    reconstructions of ``n_ceiling`` training images as the ceiling.
 
     Parameters
     ----------
@@ -55,6 +56,9 @@ class FrontierReference:
         Seed of the choice of training images (the league's).
     n_images : int
         Images per point; at most the number of training images is compared.
+    n_ceiling : int, optional
+        Training images of the ceiling; the league's ``n_images`` makes it the league's own
+        ``recon`` row. None: ``n_images``.
 
     Attributes
     ----------
@@ -69,15 +73,17 @@ class FrontierReference:
         (the copy ratio's yardstick, the league's :attr:`~aelatent.league.League.unseen_nn_train`).
     """
 
-    def __init__(self, run, seed=0, n_images=450):
+    def __init__(self, run, seed=0, n_images=450, n_ceiling=None):
         from .league_scoring import league_sets
         from .neighbours import NearestNeighbours
 
         image_set = run.image_set
         self.run, self.seed = run, seed
         self.training_ = NearestNeighbours(k=1).fit(run.z_train)
-        sets = league_sets(run, n_images, seed, self.training_)
-        self.n_compared, self.real_nn_ = len(sets.ceiling_pos), sets.unseen_nn_train
+        n_images = check_int(n_images, "n_images", minimum=10)
+        sets = league_sets(run, n_images if n_ceiling is None else n_ceiling, seed, self.training_)
+        self.n_compared = int(min(n_images, len(run.z_train)))
+        self.real_nn_ = sets.unseen_nn_train
         reference = image_set.images[image_set.val_index[sets.reference_pos]]
         self.features_ = self.onet(np.asarray(reference))
         self.recon_features_ = self.onet(run.decode(run.z_train[sets.ceiling_pos]))
@@ -113,19 +119,19 @@ class FrontierPoints:
     """A run's frontier points, stored under ``runs/<run>/results/frontier`` and reused.
 
     A point is keyed by the sampler's parameters with its knob at the point's value, the
-    number of images, the seed, the run's model and z-points (file hashes) and the code of
-    this module and everything it imports (:mod:`aelatent.result_store`); a sampler is fitted
-    only for a point that is not stored. A run without a folder stores nothing.
+    number of images and of the ceiling's images, the seed, the run's model and z-points (file
+    hashes) and the code of this module and everything it imports (:mod:`aelatent.result_store`);
+    a sampler is fitted only for a point that is not stored. A run without a folder stores nothing.
     """
 
-    def __init__(self, run, n_images, seed):
+    def __init__(self, run, n_images, seed, n_ceiling=None):
         from .league import run_fingerprint
         from .result_store import ResultStore, code_fingerprint, module_dependencies
 
         self.reused, self.store = 0, None
         if getattr(run, "path", None) is not None:
             self.store = ResultStore(run.path / "results" / "frontier", "frontier points")
-            self.common = {"n_images": n_images, "seed": seed,
+            self.common = {"n_images": n_images, "seed": seed, "n_ceiling": n_ceiling,
                            "run": run_fingerprint(run),
                            "code": code_fingerprint(*module_dependencies("aelatent.frontier"))}
 
@@ -246,7 +252,8 @@ class Frontier:
         return ax
 
 
-def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say=None):
+def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say=None,
+                             n_ceiling=None):
     """Score samplers along their knobs: KID ratio to the reconstructions and copy ratio.
 
     Parameters
@@ -266,6 +273,10 @@ def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say
         Seed of the league's sets and of every point's vectors.
     say : callable, optional
         Receives one line per point (e.g. ``print``).
+    n_ceiling : int, optional
+        Training images whose reconstructions are the ratios' denominator: the league's
+        ``n_images`` makes it the league's ``recon`` row (:class:`FrontierReference`);
+        None: ``n_images``.
 
     Returns
     -------
@@ -275,8 +286,9 @@ def quality_novelty_frontier(run, curves, fitted=None, n_images=450, seed=0, say
 
     from .samplers import make_sampler
 
-    reference = FrontierReference(run, seed, n_images)
-    points = FrontierPoints(run, n_images=reference.n_compared, seed=seed)
+    reference = FrontierReference(run, seed, n_images, n_ceiling)
+    points = FrontierPoints(run, n_images=reference.n_compared, seed=seed,
+                            n_ceiling=len(reference.recon_features_))
     rows = []
     for key, (knob, values) in curves.items():
         given = (fitted or {}).get(key)

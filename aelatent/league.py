@@ -25,14 +25,18 @@ from .result_store import (ResultStore, code_fingerprint, file_fingerprint,
 from .validation import check_int
 
 #: By profile: images generated per sampler, bootstrap resamples per distance interval, images per
-#: row with dlib face descriptors (~0.1 s each on one core), and the component counts of the
-#: mixture family compared in notebook XII.
+#: row with dlib face descriptors (~0.1 s each on one core), the component counts of the
+#: mixture family compared in notebook XII, and the vectors per point of a tau selection and of
+#: the quality-novelty frontier (notebooks XII, XIV, XV). ``smoke`` demonstrates every step of
+#: the series in CI and is not meant to be precise: 8 dlib descriptors per row, a third of
+#: ``default``'s vectors per frontier point.
 LEAGUE_DEFAULTS = {
-    "smoke": {"n_images": 200, "n_boot": 20, "n_descriptors": 16, "mixture_components": [1, 10]},
+    "smoke": {"n_images": 200, "n_boot": 20, "n_descriptors": 8, "mixture_components": [1, 10],
+              "n_frontier": 150},
     "default": {"n_images": 2000, "n_boot": 100, "n_descriptors": 150,
-                "mixture_components": [1, 10, 20, 50, 100]},
+                "mixture_components": [1, 10, 20, 50, 100], "n_frontier": 450},
     "full": {"n_images": 5000, "n_boot": 200, "n_descriptors": 300,
-             "mixture_components": [1, 10, 20, 50, 100]},
+             "mixture_components": [1, 10, 20, 50, 100], "n_frontier": 450},
 }
 
 
@@ -43,13 +47,13 @@ def league_defaults(profile, **overrides):
     ----------
     profile : {"smoke", "default", "full"}
     **overrides
-        ``n_images``, ``n_boot``, ``n_descriptors`` or ``mixture_components``;
+        ``n_images``, ``n_boot``, ``n_descriptors``, ``mixture_components`` or ``n_frontier``;
         ``None`` keeps the profile's value (:data:`LEAGUE_DEFAULTS`).
 
     Returns
     -------
     dict
-        The four settings.
+        The five settings.
 
     Examples
     --------

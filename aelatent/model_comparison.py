@@ -51,7 +51,9 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
 
     ``None`` takes the profile's value (as notebook XII's :func:`aelatent.league.league_defaults`
     does); ``betas=()`` skips the sweep, ``latent_noise=()`` the plain AE trained with noisy z.
-    Returns a dict with keys ``betas``, ``n_images``, ``n_boot``, ``latent_noise``.
+    Returns a dict with keys ``betas``, ``n_images``, ``n_boot``, ``latent_noise`` and
+    ``n_frontier`` (vectors per point of each kind's tau selection: notebook XII's, so the plain
+    AE's selection of XII is reused).
     """
     from .errors import ConfigError
     from .validation import check_int
@@ -69,7 +71,10 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
     if any(not 0 < x < 1 for x in latent_noise):
         raise ConfigError(f"latent_noise must be shares in (0, 1) of each axis's spread, got "
                           f"{latent_noise}.")
+    from .league import league_defaults
+
     return {"betas": betas, "latent_noise": latent_noise,
+            "n_frontier": league_defaults(profile)["n_frontier"],
             "n_images": check_int(defaults["n_images"] if n_images is None else n_images, "n_images",
                                   minimum=10),
             "n_boot": check_int(defaults["n_boot"] if n_boot is None else n_boot, "n_boot",
@@ -273,12 +278,12 @@ class KindComparison:
 
 
 def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tuned=TUNED_SAMPLERS,
-                  progress=True):
+                  progress=True, n_frontier=450):
     """Geometry and key-sampler league of every run of ``runs`` (kind -> Run); see :class:`KindComparison`.
 
     Every kind also gets the samplers of ``tuned`` (league key -> sampler key) with the scale tau
-    of their trailing axes chosen on its own training images; the chosen tau joins the geometry
-    table as ``{key}_tau``.
+    of their trailing axes chosen on its own training images (``n_frontier`` vectors per scale);
+    the chosen tau joins the geometry table as ``{key}_tau``.
     """
     from .league import sampler_league
     from .samplers import make_sampler
@@ -293,7 +298,7 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
         fitted = {}
         for name, key in tuned.items():
             chosen = select_trailing_scale(run, make_sampler(key),      # fitted only if not stored
-                                           n_images=min(n_images, 450), seed=seed)
+                                           n_images=n_frontier, seed=seed)
             fitted[name] = chosen.sampler
             geometry.loc[kind, f"{name}_tau"] = chosen.best
         leagues[kind] = sampler_league(run, [*keys, *tuned], n_images=n_images, seed=seed,

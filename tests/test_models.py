@@ -8,6 +8,7 @@ import pytest
 
 from aelatent.config import RunConfig
 from aelatent.errors import ConfigError
+from aelatent.league import league_defaults
 from aelatent.model import build_parts, load_model, reconstruction_mse, save_model
 from aelatent.model_comparison import comparison_settings, latent_geometry
 from aelatent.models import describe_loss
@@ -120,6 +121,10 @@ def test_latent_geometry_tells_a_prior_like_cloud_from_an_off_origin_one():
 
 def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
     assert comparison_settings("smoke")["betas"] == [0.001]
+    # each kind's tau selection has as many vectors per scale as notebook XII's (reused for the AE)
+    for profile in ("smoke", "default"):
+        assert (comparison_settings(profile)["n_frontier"]
+                == league_defaults(profile)["n_frontier"])
     assert comparison_settings("default", betas=())["betas"] == []
     assert comparison_settings("default", betas=[0.5], n_images=50)["n_images"] == 50
     with pytest.raises(ConfigError, match="positive KL weights"):

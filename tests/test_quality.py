@@ -90,6 +90,10 @@ def test_league_defaults_take_a_notebooks_values_and_refuse_bad_ones():
                                          mixture_components=[3])
     assert (mine["n_images"], mine["n_descriptors"], mine["mixture_components"]) == (60, 0, [3])
     assert mine["n_boot"] == league_module.LEAGUE_DEFAULTS["default"]["n_boot"]
+    assert league_module.league_defaults("smoke", n_frontier=None)["n_frontier"] < mine["n_frontier"]
+    assert league_module.league_defaults("default", n_frontier=90)["n_frontier"] == 90
+    with pytest.raises(ConfigError, match="n_frontier"):
+        league_module.league_defaults("smoke", n_frontier=0)
     with pytest.raises(ConfigError, match="unknown league setting"):
         league_module.league_defaults("smoke", n_image=10)
     with pytest.raises(ConfigError, match="n_images"):

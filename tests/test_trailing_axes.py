@@ -150,6 +150,11 @@ def test_frontier_reference_is_the_leagues_and_sees_copies():
     fresh = reference.score(np.random.default_rng(5).uniform(1, 5, size=(300, 8)))
     assert 0.8 < fresh["copy_ratio"] < 1.25                    # new points lie as far as unseen ones
     assert len(league_sets(run, 50, 0).ceiling_pos) == 50
+    # fewer vectors per point against the league's own ceiling (n_ceiling = the league's n_images)
+    light = FrontierReference(run, seed=0, n_images=50, n_ceiling=450)
+    assert light.n_compared == 50 and len(light.recon_features_) == 300
+    assert light.recon_kid_ == reference.recon_kid_
+    assert len(FrontierReference(run, seed=0, n_images=50).recon_features_) == 50
     assert not np.array_equal(league_sets(run, 50, 0).ceiling_pos, league_sets(run, 50, 1).ceiling_pos)
 
 
@@ -168,6 +173,11 @@ def test_frontier_restores_the_knob_and_reads_its_best_point(small_run):
                                      n_images=40, seed=0)
     assert result_store.TALLY["frontier points"] == {"reused": 2}
     assert again.table.equals(curve.table)
+    # another ceiling is another denominator: those points are computed, not read
+    result_store.TALLY.clear()
+    quality_novelty_frontier(small_run, {"neighbour_mix": ("max_share", [0.1])}, n_images=40,
+                             seed=0, n_ceiling=60)
+    assert result_store.TALLY["frontier points"] == {"computed": 1}
     assert curve.table["copies"].tolist() == (curve.table["copy_ratio"] < 0.9).tolist()
     # every point carries the joint interval of its ratio, around it (or none, where the
     # reconstructions' KID is not positive and there is no ratio)
