@@ -443,6 +443,76 @@ def midpoint_distances(z, gaussian, frame, n_pairs=200, seed=0):
         "whitened": gaussian.mahalanobis(whitened)})
 
 
+def middle_contrast(images):
+    """Contrast of a morph's middle image against its two ends.
+
+    Parameters
+    ----------
+    images : array (n_steps, h, w, c)
+        A decoded path, its ends first and last.
+
+    Returns
+    -------
+    float
+        The pixel standard deviation of the middle image over the mean of the ends' (1: as much
+        contrast as the faces it morphs between; below: a flatter, more average face).
+    """
+    images = np.asarray(images, dtype=np.float64)
+    if images.ndim < 2 or len(images) < 3:
+        raise ConfigError(f"a morph needs at least 3 images (ends and a middle), got {len(images)}.")
+    spread = images.reshape(len(images), -1).std(axis=1)
+    return float(spread[len(images) // 2] / (0.5 * (spread[0] + spread[-1])))
+
+
+def morph_sentence(midpoints, band, contrast=None):
+    """What this run's morphs show, in sentences chosen from its numbers (notebook XIII).
+
+    Parameters
+    ----------
+    midpoints : pandas.DataFrame
+        From :func:`midpoint_distances`.
+    band : (float, float)
+        Low and high quantile of the training z-points' Mahalanobis distances.
+    contrast : dict of str -> float, optional
+        ``"straight line"`` and ``"whitened arc"``: :func:`middle_contrast` of a shown morph.
+    """
+    ratio = midpoints[["straight", "whitened"]].div(midpoints["ends"], axis=0).mean()
+    below = float(np.mean(midpoints["straight"] < band[0]))
+    lines = [f"Over {len(midpoints)} pairs the straight line's midpoints lie at "
+             f"{ratio['straight']:.2f} of their ends' Mahalanobis distance (a Gaussian cloud "
+             f"gives 1/sqrt(2)), the whitened arc's at {ratio['whitened']:.2f}."]
+    if below >= 0.5:
+        lines.append(f"{below:.0%} of the straight midpoints lie nearer the centre than the low "
+                     "edge of the band of training z-points: the z-points fill a shell, not the "
+                     "middle, and the straight line cuts through the empty middle.")
+    elif below > 0:
+        lines.append(f"{below:.0%} of the straight midpoints lie nearer the centre than the low "
+                     "edge of the band of training z-points: most straight morphs dip toward the "
+                     "middle without leaving the z-points' shell.")
+    else:
+        lines.append("No straight midpoint lies below the band of training z-points: in this run "
+                     "the straight line stays where the z-points are.")
+    if contrast:
+        straight, arc = contrast["straight line"], contrast["whitened arc"]
+        verdict = ("the straight morph passes through a flatter, more average face"
+                   if straight < arc - 0.05 else "the two morphs keep about the same contrast")
+        lines.append(f"In the morph shown, the straight line's middle image has {straight:.0%} of "
+                     f"its ends' contrast (pixel standard deviation), the whitened arc's "
+                     f"{arc:.0%}: {verdict}.")
+    return " ".join(lines)
+
+
+def factor_sentence(r2, n=3):
+    """The factors z holds most and least linearly, from :func:`factor_r2`'s R² (a sentence)."""
+    r2 = pd.Series(r2).sort_values(ascending=False)
+    n = min(check_int(n, "n"), len(r2) // 2) or 1
+
+    def named(part):
+        return ", ".join(f"{name} ({value:.2f})" for name, value in part.items())
+    return (f"Closest to linear functions of z (held-out R²): {named(r2.iloc[:n])}; furthest: "
+            f"{named(r2.iloc[::-1].iloc[:n])}.")
+
+
 def describe_factor_axes(pcs, n_axes=5):
     """One line per leading principal axis: the two factors most correlated with it.
 

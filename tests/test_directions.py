@@ -151,6 +151,38 @@ def test_midpoints_of_random_pairs_sag_on_the_line_and_not_on_the_arc():
     pd.testing.assert_frame_equal(mids, again)
 
 
+def test_the_morph_sentence_follows_the_numbers():
+    z = correlated_cloud(5000, seed=7)
+    gaussian, frame = LatentGaussian().fit(z), PCAAlignment().fit(z)
+    mids = directions.midpoint_distances(z[:300], gaussian, frame, n_pairs=120, seed=0)
+    top = gaussian.core_radius_
+    # the share of straight midpoints below the band's low edge chooses the sentence
+    shell = directions.morph_sentence(mids, (np.quantile(mids["straight"], 0.9), top))
+    assert "fill a shell" in shell and f"{len(mids)} pairs" in shell
+    dip = directions.morph_sentence(mids, (np.quantile(mids["straight"], 0.2), top))
+    assert "dip toward the middle" in dip and "fill a shell" not in dip
+    flat = directions.morph_sentence(mids, (0.0, top))          # a band that reaches the centre
+    assert "stays where the z-points are" in flat and "shell, not" not in flat
+    band = (0.0, top)
+    # contrast: a middle image flatter than its ends is named; equal contrast is not
+    ramp = np.linspace(0, 1, 48).reshape(1, 4, 4, 3)
+    path = np.concatenate([ramp, 0.5 + 0.3 * (ramp - 0.5), ramp])
+    assert directions.middle_contrast(path) == pytest.approx(0.3)
+    said = directions.morph_sentence(mids, band, {"straight line": 0.3, "whitened arc": 1.0})
+    assert "flatter, more average face" in said and "30%" in said
+    same = directions.morph_sentence(mids, band, {"straight line": 0.98, "whitened arc": 1.0})
+    assert "about the same contrast" in same
+    with pytest.raises(ConfigError, match="at least 3"):
+        directions.middle_contrast(path[:2])
+
+
+def test_the_factor_sentence_names_the_highest_and_lowest_r2():
+    r2 = pd.Series({"skin": 0.9, "smile": 0.05, "hair": 0.7, "nose": 0.2, "glasses": 0.5})
+    said = directions.factor_sentence(r2, n=2)
+    assert said == ("Closest to linear functions of z (held-out R²): skin (0.90), hair (0.70); "
+                    "furthest: smile (0.05), nose (0.20).")
+
+
 def test_factor_axes_are_described_by_their_strongest_factors():
     pcs = pd.DataFrame({"PC1": [0.9, -0.2, 0.1], "PC2": [0.1, 0.3, -0.8]},
                        index=["skin", "hair", "glasses"])
