@@ -315,6 +315,40 @@ def trailing_effect_map(with_trailing, without, n_boot=200, seed=0):
                              len(change))
 
 
+def axis_regions_sentence(paths, labels=None):
+    """Where moving along each axis changes the image, as a sentence (notebook IX).
+
+    Parameters
+    ----------
+    paths : sequence of arrays (n_steps, h, w, c) in [0, 1]
+        One decoded path per axis, from its lowest to its highest step.
+    labels : sequence of str, optional
+        The axes' names (``"axis 1"``, ... by default).
+
+    Returns
+    -------
+    str
+        Per axis the mean absolute change per pixel between the path's two ends in the central
+        face, the band around it and the border (:func:`image_regions`), the region that changes
+        most, and how many axes change the face most.
+    """
+    labels = list(labels or [f"axis {i + 1}" for i in range(len(paths))])
+    tops, parts = [], []
+    for label, path in zip(labels, paths):
+        path = np.asarray(path, np.float64)
+        change = np.abs(path[-1] - path[0]).mean(axis=-1)
+        per = {name: float(change[mask].mean())
+               for name, mask in image_regions(*change.shape).items()}
+        tops.append(max(per, key=per.get))
+        parts.append(f"{label} {per['face']:.3f} / {per['band']:.3f} / {per['border']:.3f}")
+    face = tops.count("face")
+    verdict = ("most of them change the face itself most" if face > len(tops) / 2 else
+               "most of them change the surroundings (hair band or border) more than the face")
+    return (f"Mean absolute change per pixel from one end of each path to the other, in the central "
+            f"face / the band around it / the border: {'; '.join(parts)}. {face} of {len(tops)} "
+            f"axes change the face most: {verdict}.")
+
+
 @dataclasses.dataclass
 class TrailingScaleSelection:
     """Result of :func:`select_trailing_scale`.

@@ -384,6 +384,21 @@ def test_the_effect_map_finds_where_a_planted_change_acts(where):
                                      for c in ("mean_change", "change_share")}
 
 
+def test_the_axis_sentence_names_where_each_path_changes_the_image():
+    from aelatent.trailing_axes import axis_regions_sentence, image_regions
+
+    regions = image_regions(32, 32)
+    paths = []
+    for where in ("border", "band", "face"):
+        end = np.full((32, 32, 3), 0.5)
+        end[regions[where]] += 0.3
+        paths.append(np.stack([np.full((32, 32, 3), 0.5), end]))
+    said = axis_regions_sentence(paths, ["first", "second", "third"])
+    assert "first 0.000 / 0.000 / 0.300" in said and "third 0.300 / 0.000 / 0.000" in said
+    assert "1 of 3 axes change the face most: most of them change the surroundings" in said
+    assert "most of them change the face itself" in axis_regions_sentence(paths[2:])
+
+
 def test_the_effect_map_names_no_region_when_the_change_is_everywhere_alike():
     from aelatent.trailing_axes import trailing_effect_map
 
