@@ -113,6 +113,59 @@ def normality_table(x, names=None):
                         index=names if names is not None else range(x.shape[1]))
 
 
+#: The 5 % critical value of the Kolmogorov-Smirnov distance of n points is this over sqrt(n).
+KS_CRITICAL_5 = 1.36
+
+
+def normality_sentence(tables, n_points):
+    """What :func:`normality_table` shows, one sentence per group of directions (notebook VIII).
+
+    Parameters
+    ----------
+    tables : dict of str -> DataFrame
+        Group name (e.g. ``"components"``) -> its :func:`normality_table`.
+    n_points : int
+        Points per direction (sets the KS distance's 5 % critical value).
+    """
+    critical = KS_CRITICAL_5 / np.sqrt(n_points)
+    lines = []
+    for name, t in tables.items():
+        skew, kurt, ks = t["skewness"].abs(), t["excess_kurtosis"].abs(), t["ks"]
+        worst = max(skew.max(), kurt.max())
+        size = ("close to normal one at a time" if worst < 0.5 else
+                "roughly normal one at a time, with moderate departures in some directions"
+                if worst < 2 else "far from normal in some directions")
+        rejected = float(np.mean(ks > critical))
+        significance = (f"{rejected:.0%} of them depart detectably (KS above the 5 % critical "
+                        f"value {critical:.3f}; chance alone: 5 %)" if rejected > 0.1 else
+                        f"only {rejected:.0%} depart detectably at the 5 % level, about what "
+                        "chance gives")
+        lines.append(f"{name}: {size} -- |skewness| at most {skew.max():.2f}, |excess kurtosis| "
+                     f"at most {kurt.max():.2f}, KS distance at most {ks.max():.3f} (the cumulative "
+                     f"distributions differ by at most {ks.max():.1%}); with {n_points} points "
+                     f"{significance}.")
+    return "\n".join(lines)
+
+
+def chi2_sentence(tests, n_dims):
+    """What :func:`chi2_test` says for each point set (``tests``: DataFrame, one row per set)."""
+    lines = []
+    for name, t in tests.iterrows():
+        follows = t["ks_pvalue"] >= 0.05
+        outside = 1 - t["frac_within_q99"]
+        shift = t["median_d2"] / t["expected_median_d2"] - 1
+        bulk = ("about where" if abs(shift) < 0.05 else
+                "closer to the centre than" if shift < 0 else "farther out than")
+        tail = ("a heavier upper tail than a Gaussian" if outside > 0.02 else
+                "no heavier upper tail than a Gaussian")
+        lines.append(f"{name}: d² {'is consistent with' if follows else 'does not follow'} "
+                     f"chi²({n_dims}) (KS {t['ks']:.3f}, p = {t['ks_pvalue']:.1e}); the bulk lies "
+                     f"{bulk} chi² predicts (median d² {t['median_d2']:.0f} against "
+                     f"{t['expected_median_d2']:.0f}); {outside:.1%} lie beyond chi²'s 99 % "
+                     f"quantile (a normal cloud: 1 %): {tail}.")
+    return "\n".join(lines)
+
+
 # -- PCA alignment ---------------------------------------------------------------------
 
 

@@ -5,8 +5,8 @@ import pytest
 import scipy.stats
 
 from aelatent.errors import ConfigError, NotFittedError
-from aelatent.pca import (PCAAlignment, chi2_test, ellipse_coverage, max_abs_offdiag_corr,
-                          normality_table)
+from aelatent.pca import (PCAAlignment, chi2_sentence, chi2_test, ellipse_coverage,
+                          max_abs_offdiag_corr, normality_sentence, normality_table)
 from aelatent.samplers import MultivariateNormalSampler, PCAAlignedSampler
 from aelatent.stats import LatentGaussian
 
@@ -43,6 +43,31 @@ def test_chi2_test_accepts_gaussian_rejects_uniform():
     uniform = np.random.default_rng(0).uniform(-1, 1, size=(5000, N)) ** 3   # heavy centre
     bad = chi2_test(LatentGaussian().fit(uniform), uniform)
     assert bad["ks"] > 3 * good["ks"]
+
+
+def test_chi2_sentence_says_what_the_test_found():
+    import pandas as pd
+
+    _, _, z = known_gaussian()
+    # a multivariate t (3 degrees of freedom): a peaked bulk and a heavy tail, like the z-points
+    rng = np.random.default_rng(0)
+    t3 = rng.normal(size=(5000, N)) / np.sqrt(rng.chisquare(3, size=(5000, 1)) / 3)
+    tests = pd.DataFrame({"normal": chi2_test(LatentGaussian().fit(z), z),
+                          "peaked": chi2_test(LatentGaussian().fit(t3), t3)}).T
+    normal, peaked = chi2_sentence(tests, N).splitlines()
+    assert normal.startswith("normal: d² is consistent with") and "no heavier upper tail" in normal
+    assert "about where chi² predicts" in normal
+    assert peaked.startswith("peaked: d² does not follow") and "closer to the centre" in peaked
+    assert "a heavier upper tail" in peaked
+
+
+def test_normality_sentence_separates_size_from_significance():
+    _, _, z = known_gaussian()
+    skewed = np.exp(z[:, :3] / z[:, :3].std(axis=0))
+    said = normality_sentence({"gaussian": normality_table(z), "lognormal": normality_table(skewed)},
+                              len(z)).splitlines()
+    assert said[0].startswith("gaussian: close to normal one at a time") and "about what chance" in said[0]
+    assert said[1].startswith("lognormal: far from normal") and "100% of them depart" in said[1]
 
 
 def test_ellipse_coverage_matches_normal_law():
