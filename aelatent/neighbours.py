@@ -127,3 +127,39 @@ class NearestNeighbours(BaseEstimator):
         own[~own.any(axis=1), -1] = True
         keep = ~own
         return (distances[keep].reshape(len(rows), k), indices[keep].reshape(len(rows), k))
+
+
+def neighbour_sentence(medians, distinct, n_vectors, train_key, val_key):
+    """What the nearest-neighbour distances of notebook XI show, in sentences from its numbers.
+
+    Parameters
+    ----------
+    medians : mapping of str -> float
+        Median distance to the nearest training z-point, per set: the artificial sets and the
+        real ones (``train_key``: training points to their nearest *other* training point,
+        ``val_key``: validation points to their nearest training point).
+    distinct : mapping of str -> int
+        Per artificial set, how many distinct training z-points are nearest to its vectors.
+    n_vectors : int
+        Vectors per artificial set.
+    """
+    real, held = float(medians[train_key]), float(medians[val_key])
+    agree = abs(held / real - 1) < 0.15
+    lines = [f"Real z-points: median {real:.2f} from a training point to its nearest other, "
+             f"{held:.2f} from a validation point to its nearest training point"
+             + (" -- within 15 %: the spacing is a property of the cloud." if agree else
+                f" -- {held / real:.2f} x: held-out faces lie farther from the training points "
+                "than these from each other.")]
+    for name, count in distinct.items():
+        ratio = float(medians[name]) / held
+        where = ("much farther than real faces lie from the training points: in the empty space "
+                 "around the cloud" if ratio >= 1.5 else
+                 "about as close as real faces" if ratio < 1.2 else "somewhat farther than real faces")
+        share = count / n_vectors
+        spread = (f"only {count} distinct nearest z-points for {n_vectors} vectors: a few 'hubs' "
+                  "recur" if share < 0.2 else
+                  f"{count} of {n_vectors} have a nearest z-point of their own" if share > 0.7 else
+                  f"{count} distinct nearest z-points for {n_vectors} vectors")
+        lines.append(f"{name}: median {medians[name]:.2f}, {ratio:.2f} x the validation faces' -- "
+                     f"{where}; {spread}.")
+    return "\n".join(lines)

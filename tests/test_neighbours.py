@@ -112,3 +112,16 @@ def test_knn_sampler_other_base_and_validation():
         KNNCorrectedSampler(alpha=1.5).fit(z)
     with pytest.raises(ConfigError, match="alpha"):
         sampler.correct(z[:2], alpha=-0.1)
+
+
+def test_the_neighbour_sentence_follows_distances_and_hubs():
+    from aelatent.neighbours import neighbour_sentence
+
+    medians = {"train": 8.0, "val": 8.5, "intervals": 20.0, "aligned": 9.0}
+    said = neighbour_sentence(medians, {"intervals": 21, "aligned": 432}, 500, "train", "val")
+    real, intervals, aligned = said.splitlines()
+    assert "within 15 %" in real
+    assert "in the empty space" in intervals and "only 21 distinct" in intervals
+    assert "about as close as real faces" in aligned and "432 of 500 have" in aligned
+    apart = neighbour_sentence({**medians, "val": 12.0}, {}, 500, "train", "val")
+    assert "1.50 x: held-out faces lie farther" in apart
