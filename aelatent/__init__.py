@@ -22,6 +22,10 @@ statistics, samplers, quality and the league, plots and widgets, notebooks:
 - :mod:`aelatent.distances`   -- two-sample distances: Frechet (bootstrap, n -> infinity), KID, precision/recall
 - :mod:`aelatent.league`      -- the sampler league: every sampler and calibration set scored, copy check
 - :mod:`aelatent.league_scoring` -- how one set of images is scored: reference, calibration rows, copy check
+- :mod:`aelatent.copying`     -- the one copy rule: copy ratio, threshold, best non-copying row
+- :mod:`aelatent.trailing_axes` -- the small principal axes: predictability, tau, where they act (XIV)
+- :mod:`aelatent.frontier`    -- quality against copying along each sampler's knob
+- :mod:`aelatent.verdict`     -- the league's closing sentences, winners only where intervals separate
 - :mod:`aelatent.model_comparison` -- AE, VAE and RAE measured the same way (notebook XV)
 - :mod:`aelatent.plots`       -- image grids, training curves, projections, ellipses, histograms
 - :mod:`aelatent.widgets`     -- ipywidgets sliders (fact, confidence) that re-sample and re-decode
@@ -37,6 +41,8 @@ Beside them:
 - :mod:`aelatent.progress`    -- progress bars, and finished lines in executed notebooks
 - :mod:`aelatent.machine`     -- the CPU (model, AVX-512) and numeric environment numbers come from
 - :mod:`aelatent.runner`      -- executes the notebook series with papermill
+- :mod:`aelatent.report`      -- a run's executed notebooks as offline HTML pages and an index
+- :mod:`aelatent.result_store` -- expensive results kept under a run, keyed by what determines them
 - :mod:`aelatent.regress`     -- regression runs: references with measured tolerances, comparison
 - :mod:`aelatent.cli`         -- the command line ``python -m aelatent run | regress``
 """
