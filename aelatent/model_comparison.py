@@ -56,6 +56,7 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
     AE's selection of XII is reused).
     """
     from .errors import ConfigError
+    from .league import league_defaults
     from .validation import check_int
 
     if profile not in COMPARISON_DEFAULTS:
@@ -71,8 +72,6 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
     if any(not 0 < x < 1 for x in latent_noise):
         raise ConfigError(f"latent_noise must be shares in (0, 1) of each axis's spread, got "
                           f"{latent_noise}.")
-    from .league import league_defaults
-
     return {"betas": betas, "latent_noise": latent_noise,
             "n_frontier": league_defaults(profile)["n_frontier"],
             "n_images": check_int(defaults["n_images"] if n_images is None else n_images, "n_images",
