@@ -17,6 +17,9 @@ made from several runs (``--update``, ``make regress-update``):
 - **seed variants**, trained with other seeds, which show how far a key moves
   when the training really changes.
 
+The variants run side by side, one per core, each held to one thread
+(:func:`run_variants`); the reference run runs alone before them.
+
 Each key's tolerance comes from what was seen (:func:`derive_entry`): ``spread``
 is the largest deviation of a float variant from the reference run,
 ``seed_spread`` the same for the seed variants. The tolerance is
@@ -50,6 +53,10 @@ them) or **within tolerance**. This module does not import TensorFlow.
 
 from __future__ import annotations
 
+import concurrent.futures
+import dataclasses
+import multiprocessing
+import os
 import shutil
 import time
 from pathlib import Path
@@ -70,7 +77,7 @@ from .storage import folder_lock, read_json
 
 #: The commands of ``python -m aelatent regress``; the pieces they are made of live in
 #: :mod:`aelatent.regression` (comparison, references, tolerances, variants).
-__all__ = ["fresh_series", "regress", "resolve_data", "widen"]
+__all__ = ["ONE_THREAD", "fresh_series", "regress", "resolve_data", "run_variants", "widen"]
 
 
 def resolve_data(data):
@@ -124,6 +131,60 @@ def fresh_series(profile, data_dir, seed, notebooks=None, keep=False, variant=No
         run_series(RunRequest(profile, data_dir, name, seed + variant.seed_offset), notebooks,
                    log=log, record=False)
     return run_folder
+
+
+#: The environment every variant runs in, under its own settings: one thread each for
+#: TensorFlow, OpenMP and OpenBLAS. Two runs whose thread pools spin on the same two cores took
+#: four to five times as long as one alone; two runs held to one thread each take about the time
+#: of one (docs/regression.md), so the variants run side by side, one per core.
+ONE_THREAD = {"TF_NUM_INTRAOP_THREADS": "1", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+def _variant_in_child(series, args, variant):
+    """Run one variant's series in a worker process; its lines carry the variant's name."""
+    def log(line):
+        print(f"[{variant.name}] {line}", flush=True)
+    return str(series(*args, variant=variant, log=log))
+
+
+def run_variants(profile, data_dir, seed, variants, notebooks=None, keep=False, log=print,
+                 parallel=None, series=fresh_series):
+    """Run the variants' series, ``parallel`` at a time, each held to one thread.
+
+    Parameters
+    ----------
+    profile, data_dir, seed, notebooks, keep
+        As for :func:`fresh_series`.
+    variants : sequence of Variant
+        Each runs in :data:`ONE_THREAD` updated by its own environment (a
+        ``threads2`` variant keeps its two TensorFlow threads).
+    parallel : int, optional
+        How many run side by side; default one per CPU core. With 1 they run
+        one after the other in this process.
+    series : callable
+        What runs one variant (:func:`fresh_series`; a test passes its own).
+
+    Returns
+    -------
+    list of (Variant, Path)
+        In the order of ``variants``; each Variant's ``env`` is the environment
+        it ran in, as ``_source.json`` records it.
+    """
+    variants = [dataclasses.replace(v, env={**ONE_THREAD, **v.env}) for v in variants]
+    parallel = max(1, min(len(variants), parallel or os.cpu_count() or 1))
+    args = (profile, data_dir, seed, notebooks, keep)
+    if parallel == 1:
+        return [(v, Path(series(*args, variant=v, log=log))) for v in variants]
+    log(f"aelatent regress: {len(variants)} variants, {parallel} at a time, one thread each")
+    context = multiprocessing.get_context("spawn")     # a fresh interpreter: no inherited state
+    with concurrent.futures.ProcessPoolExecutor(parallel, mp_context=context) as pool:
+        futures = [pool.submit(_variant_in_child, series, args, v) for v in variants]
+        try:
+            folders = [Path(f.result()) for f in futures]
+        except BaseException:
+            pool.shutdown(wait=True, cancel_futures=True)
+            raise
+    return list(zip(variants, folders))
 
 
 def _run_to_compare(profile, data, seed, notebooks, keep, use_run, log):
@@ -190,8 +251,9 @@ def regress(profile="smoke", data="auto", seed=0, notebooks=None, update=False, 
         log("(before the update:)")
     log(comparison.report())
     if update:
-        variant_runs = [(v, fresh_series(profile, data_dir, seed, notebooks, keep, v, log))
-                        for v in (default_variants() if variants is None else variants)]
+        variant_runs = run_variants(profile, data_dir, seed,
+                                    default_variants() if variants is None else variants,
+                                    notebooks, keep, log)
         written = write_references(run_folder, variant_runs, references, profile, selection)
         log(f"wrote {len(written)} reference files to {references} from "
             f"{1 + len(variant_runs)} runs in {(time.perf_counter() - start) / 60:.1f} min "

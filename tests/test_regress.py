@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -434,3 +435,40 @@ def test_a_configuration_key_added_later_counts_with_its_default():
     assert row.key == "config.lr_schedule" and row.status == "source"
     (row,) = compare_source(now, {"data": "d", "seed": 0, "config": {"epochs": 3}})
     assert row.key == "config.epochs"
+
+
+def series_that_records(profile, data_dir, seed, notebooks, keep, variant, log):
+    """Stands in for regress.fresh_series: records the process and seed a variant ran with."""
+    if variant.name == "broken":
+        raise ConfigError("the broken variant")
+    folder = os.path.join(data_dir, variant.name)
+    os.makedirs(folder)
+    with open(os.path.join(folder, "ran.json"), "w") as f:
+        json.dump({"pid": os.getpid(), "seed": seed + variant.seed_offset}, f)
+    log(f"ran {variant.name}")
+    return folder
+
+
+@pytest.mark.parametrize("parallel", [1, 2])
+def test_variants_run_side_by_side_each_on_one_thread(tmp_path, parallel):
+    variants = [Variant("threads2", {"TF_NUM_INTRAOP_THREADS": "2"}),
+                Variant("onednn0", {"TF_ENABLE_ONEDNN_OPTS": "0"}), Variant("seed+1", seed_offset=1)]
+    before = dict(os.environ)
+    runs = regress.run_variants("smoke", str(tmp_path), 0, variants, parallel=parallel,
+                                series=series_that_records, log=lambda line: None)
+    assert [v.name for v, _ in runs] == ["threads2", "onednn0", "seed+1"]        # order kept
+    assert dict(os.environ) == before                                            # ours untouched
+    threads, onednn, seed = (v.env for v, _ in runs)
+    assert threads["TF_NUM_INTRAOP_THREADS"] == "2" and threads["OMP_NUM_THREADS"] == "1"
+    assert onednn == {**regress.ONE_THREAD, "TF_ENABLE_ONEDNN_OPTS": "0"}
+    assert seed == regress.ONE_THREAD                                            # recorded as run
+    ran = [json.loads((folder / "ran.json").read_text()) for _, folder in runs]
+    assert [r["seed"] for r in ran] == [0, 0, 1]
+    assert all((r["pid"] == os.getpid()) == (parallel == 1) for r in ran)   # workers when parallel
+
+
+def test_a_failing_variant_fails_the_update(tmp_path):
+    with pytest.raises(ConfigError, match="the broken variant"):
+        regress.run_variants("smoke", str(tmp_path), 0, [Variant("seed+1", seed_offset=1),
+                                                          Variant("broken")],
+                             parallel=2, series=series_that_records, log=lambda line: None)
