@@ -29,6 +29,7 @@ import dataclasses
 import numpy as np
 
 from .errors import ConfigError
+from .stats import most_offorigin
 from .validation import check_int, check_real
 
 
@@ -289,7 +290,7 @@ def select_planes(gaussian):
     """
     mean, cov = _mean_cov(gaussian)
     std = np.sqrt(np.diag(cov))
-    off = np.argsort(-np.abs(mean) / std)[:2]
+    off = most_offorigin(mean, std, 2)
     spread = np.argsort(-std)[:2]
     corr = cov / np.outer(std, std)
     np.fill_diagonal(corr, 0.0)

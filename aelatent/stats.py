@@ -289,12 +289,39 @@ def gaussian_fit(z, bins=64, max_ks_points=20000, seed=0):
 
 # -- the centre and the radii -------------------------------------------------------------------
 
+def most_offorigin(mean, spread, k=None):
+    """Components ranked by how far the origin lies from their mean, in units of their spread.
+
+    The ranking by ``|mu_j| / spread_j``, largest first, without a threshold: a
+    VAE's cloud, centred near the origin, has no component with ``|mu_j| > hw_j``
+    and still has a most off-origin pair to draw.
+
+    Parameters
+    ----------
+    mean, spread : array, shape (N,)
+        The components' means and their half-widths or standard deviations.
+    k : int, optional
+        Return the first ``k`` (default all N).
+
+    Returns
+    -------
+    ndarray of int
+    """
+    mean = np.asarray(mean, dtype=np.float64)
+    spread = np.asarray(spread, dtype=np.float64)
+    if mean.shape != spread.shape or mean.ndim != 1:
+        raise ConfigError(f"mean and spread must be 1-D arrays of equal length, got "
+                          f"{mean.shape} and {spread.shape}.")
+    ratio = np.abs(mean) / np.where(spread > 0, spread, np.inf)
+    return np.argsort(-ratio, kind="stable")[:k]
+
+
 def offorigin_components(mean, halfwidth):
     """Components that carry the off-origin position of the centre, ranked.
 
     A component counts as *off-origin* when the origin lies outside the core of
     its number distribution: ``|mu_j| > hw_j``. They are ranked by
-    ``|mu_j| / hw_j``, the largest first.
+    ``|mu_j| / hw_j``, the largest first (:func:`most_offorigin`).
 
     Parameters
     ----------
@@ -303,16 +330,13 @@ def offorigin_components(mean, halfwidth):
     Returns
     -------
     ndarray of int
-        Indices of the off-origin components, most off-origin first.
+        Indices of the off-origin components, most off-origin first; empty where
+        the origin lies inside every component's core.
     """
-    mean = np.asarray(mean, dtype=np.float64)
-    halfwidth = np.asarray(halfwidth, dtype=np.float64)
-    if mean.shape != halfwidth.shape or mean.ndim != 1:
-        raise ConfigError(f"mean and halfwidth must be 1-D arrays of equal length, got "
-                          f"{mean.shape} and {halfwidth.shape}.")
-    ratio = np.abs(mean) / np.where(halfwidth > 0, halfwidth, np.inf)
-    ranked = np.argsort(-ratio, kind="stable")
-    return ranked[ratio[ranked] > 1.0]
+    ranked = most_offorigin(mean, halfwidth)
+    mean, halfwidth = np.asarray(mean, dtype=np.float64), np.asarray(halfwidth, dtype=np.float64)
+    ratio = np.abs(mean[ranked]) / np.where(halfwidth[ranked] > 0, halfwidth[ranked], np.inf)
+    return ranked[ratio > 1.0]
 
 
 def radii(z):

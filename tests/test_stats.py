@@ -264,3 +264,13 @@ def test_the_correlation_sentence_tells_correlated_components_from_chance():
     assert "15 pairs exceed" in text and "far beyond chance" in text
     text = stats_module.correlation_sentence(shuffled, shuffled, 0.5)
     assert "no pair stands out" in text
+
+
+def test_a_cloud_around_the_origin_has_no_offorigin_component_but_a_most_offorigin_pair():
+    # a VAE's cloud: every component's core holds 0, yet notebooks IV-VI draw its most off-origin plane
+    mean, halfwidth = np.array([0.1, -0.5, 0.3, 0.0]), np.array([1.0, 1.0, 0.5, 0.0])
+    assert stats.offorigin_components(mean, halfwidth).size == 0
+    assert list(stats.most_offorigin(mean, halfwidth, 2)) == [2, 1]        # 0.6, then 0.5
+    assert list(stats.offorigin_components(mean * 4, halfwidth)) == [2, 1]  # 2.4 and 2.0 > 1
+    with pytest.raises(ConfigError, match="equal length"):
+        stats.most_offorigin(mean, halfwidth[:3])
