@@ -406,6 +406,44 @@ def origin_position(gaussian, z):
             f"{share} core radius {core:.1f}; {np.mean(distances > d):.1%} of them lie farther out)")
 
 
+#: Below this share of decoded images with a face, a set of vectors "rarely gives faces".
+RARE_FACE_RATE = 0.2
+
+
+def faces_outside_core_sentence(face_rates, inside_core, knob="b"):
+    """What the decoder made of statistical vectors, as a sentence from the run's numbers (notebook V).
+
+    Parameters
+    ----------
+    face_rates, inside_core : dict knob value -> float
+        Share of the decoded vectors with a face (MTCNN) and share of the
+        vectors inside the core, per value of the knob (e.g. the half-width b).
+    knob : str
+        The knob's name in the sentence.
+
+    Returns
+    -------
+    str
+        Says whether such vectors rarely give faces (face rate below
+        :data:`RARE_FACE_RATE` for every value), or give faces although they lie
+        outside the core -- a decoder trained on more than the z-points (a VAE's
+        decodes samples of the posterior, which reach far beyond the means).
+    """
+    rates = ", ".join(f"{rate:.0%} at {knob} = {value:g}" for value, rate in face_rates.items())
+    inside = max(inside_core.values())
+    said = (f"decoded vectors in which MTCNN finds a face: {rates}; at most {inside:.1%} of the vectors "
+            "lie inside the core")
+    if max(face_rates.values()) < RARE_FACE_RATE:
+        return said + ": such vectors rarely give faces."
+    faces = [f"{value:g}" for value, rate in face_rates.items() if rate >= RARE_FACE_RATE]
+    if inside < RARE_FACE_RATE:
+        return (said + f": for {knob} = {', '.join(faces)} this decoder makes faces of vectors outside "
+                "the core of the z-points -- it has learnt to decode more than the region the z-points "
+                "fill (a VAE's decoder is trained on samples of the posterior, which reach far beyond "
+                "the posterior means analysed here).")
+    return said + f": for {knob} = {', '.join(faces)} enough of them land in the core to give faces."
+
+
 def best_matching_b(radius_mean, n_dims, b_values=None):
     """The b whose uniform [-b, b] vectors have the given mean radius.
 

@@ -274,3 +274,14 @@ def test_a_cloud_around_the_origin_has_no_offorigin_component_but_a_most_offorig
     assert list(stats.offorigin_components(mean * 4, halfwidth)) == [2, 1]  # 2.4 and 2.0 > 1
     with pytest.raises(ConfigError, match="equal length"):
         stats.most_offorigin(mean, halfwidth[:3])
+
+
+def test_the_sentence_on_decoded_statistical_vectors_follows_the_face_rates():
+    # the blog's plain AE: no faces, nothing inside the core
+    ae = stats.faces_outside_core_sentence({1.0: 0.01, 5.0: 0.02}, {1.0: 0.0, 5.0: 0.0})
+    assert "rarely give faces" in ae and "1% at b = 1" in ae
+    # a VAE: faces although no vector lies inside the core of its posterior means
+    vae = stats.faces_outside_core_sentence({1.0: 0.98, 5.0: 0.05}, {1.0: 0.0, 5.0: 0.0})
+    assert "rarely" not in vae and "for b = 1 this decoder makes faces of vectors outside" in vae
+    inside = stats.faces_outside_core_sentence({0.5: 0.9}, {0.5: 0.6}, knob="fact")
+    assert "enough of them land in the core" in inside and "fact = 0.5" in inside
