@@ -343,3 +343,38 @@ def path_table(gaussian, paths, images):
                      "last": distance[-1], "inside core": gaussian.inside_core(path.points).mean(),
                      "image change": image_change(images[key])}
     return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def paths_sentence(table, extent, frozen=(1, 3, 5), following=(5, 6), sampled=4):
+    """What notebook VI's paths show, as sentences computed from :func:`path_table`.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`path_table` of the notebook's seven paths.
+    extent : float
+        How many marginal standard deviations the lines run to on each side.
+    frozen : keys of the lines with the other components held at the centre.
+    following : (key, key)
+        The line with the others frozen and the same line with the others at
+        their conditional mean.
+    sampled : key of the line whose other components are sampled within their intervals.
+
+    Returns
+    -------
+    str
+    """
+    rows = table.loc[list(frozen)]
+    per_sigma = rows["last"] / extent
+    fixed, moving = table.loc[following[0]], table.loc[following[1]]
+    change = moving["image change"] / max(fixed["image change"], 1e-12)
+    return (
+        f"Others held at the centre (paths {', '.join(map(str, frozen))}): the ends lie at Mahalanobis "
+        f"distance {rows['last'].min():.1f} to {rows['last'].max():.1f}, {per_sigma.min():.1f} to "
+        f"{per_sigma.max():.1f} per marginal sigma of the plane, and {rows['inside core'].min():.0%} "
+        f"to {rows['inside core'].max():.0%} of their points lie in the core. "
+        f"Following the correlations (path {following[1]}), the same line ends at "
+        f"{moving['last']:.1f} with {moving['inside core']:.0%} in the core, and its images change "
+        f"{change:.1f} times as much as path {following[0]}'s. The background sampled within the "
+        f"intervals (path {sampled}) puts {table.loc[sampled, 'inside core']:.0%} of its points in "
+        "the core.")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from aelatent.errors import ConfigError
-from aelatent.latent_paths import (ellipse_path, image_change, line_path, path_table,
+from aelatent.latent_paths import (ellipse_path, image_change, line_path, path_table, paths_sentence,
                                    projected_ellipse, select_planes)
 from aelatent.samplers import ComponentIntervalSampler
 from aelatent.stats import LatentGaussian
@@ -150,3 +150,16 @@ def test_path_table_measures_each_path_and_its_images(gauss):
     assert table.loc["conditional", "image change"] == pytest.approx(1.0)
     with pytest.raises(ConfigError, match="at least 2 images"):
         image_change(still[:1])
+
+
+def test_the_paths_sentence_reads_the_table():
+    import pandas as pd
+    table = pd.DataFrame({"last": [37.1, 18.0, 132.9, 137.9, 131.0, 4.0, 2.0],
+                          "inside core": [0.692, 1.0, 0.231, 0.0, 0.231, 1.0, 1.0],
+                          "image change": [0.04, 0.04, 0.2, 0.2, 0.197, 0.699, 0.9]},
+                         index=range(1, 8))
+    said = paths_sentence(table, extent=4.0)
+    assert "distance 37.1 to 132.9, 9.3 to 33.2 per marginal sigma" in said
+    assert "23% to 69% of their points lie in the core" in said
+    assert "ends at 4.0 with 100% in the core" in said and "change 3.5 times as much as path 5" in said
+    assert "(path 4) puts 0% of its points" in said
