@@ -60,7 +60,7 @@ REGRESS_DATA ?= auto
 regress: setup  ## smoke series, seed 0, fresh run; compare metrics with tests/reference/ [REGRESS_DATA=auto|""|/path]
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m aelatent regress --data "$(REGRESS_DATA)"
 
-regress-update: setup  ## reference run alone, then the float and seed variants two at a time (one thread each); writes values and tolerances
+regress-update: setup  ## reference run alone, then the float and seed variants side by side, one per core and one thread each; writes values and tolerances
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m aelatent regress --data "$(REGRESS_DATA)" --update
 
 BENCH_ENCODE_N ?= 202599
