@@ -74,6 +74,7 @@ bench: setup  ## print the performance figures (benchmarks/README.md); about 30 
 		TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_$$b.py || exit 1; done
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_series.py $(BENCH_SERIES)
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_schedule.py
+	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_estimate.py
 
 figures: setup  ## redraw the README's pictures (docs/figures/) from the default run on the synthetic faces
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python docs/make_figures.py
