@@ -307,13 +307,17 @@ def most_offorigin(mean, spread, k=None):
     -------
     ndarray of int
     """
+    return np.argsort(-_origin_ratio(mean, spread), kind="stable")[:k]
+
+
+def _origin_ratio(mean, spread):
+    """``|mu_j| / spread_j`` per component (0 where the spread is 0)."""
     mean = np.asarray(mean, dtype=np.float64)
     spread = np.asarray(spread, dtype=np.float64)
     if mean.shape != spread.shape or mean.ndim != 1:
         raise ConfigError(f"mean and spread must be 1-D arrays of equal length, got "
                           f"{mean.shape} and {spread.shape}.")
-    ratio = np.abs(mean) / np.where(spread > 0, spread, np.inf)
-    return np.argsort(-ratio, kind="stable")[:k]
+    return np.abs(mean) / np.where(spread > 0, spread, np.inf)
 
 
 def offorigin_components(mean, halfwidth):
@@ -333,10 +337,9 @@ def offorigin_components(mean, halfwidth):
         Indices of the off-origin components, most off-origin first; empty where
         the origin lies inside every component's core.
     """
-    ranked = most_offorigin(mean, halfwidth)
-    mean, halfwidth = np.asarray(mean, dtype=np.float64), np.asarray(halfwidth, dtype=np.float64)
-    ratio = np.abs(mean[ranked]) / np.where(halfwidth[ranked] > 0, halfwidth[ranked], np.inf)
-    return ranked[ratio > 1.0]
+    ratio = _origin_ratio(mean, halfwidth)
+    ranked = np.argsort(-ratio, kind="stable")
+    return ranked[ratio[ranked] > 1.0]
 
 
 def radii(z):
