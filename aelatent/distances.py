@@ -18,15 +18,23 @@ through these measures, in ONet feature space and in latent space:
 Both distances accept frequency ``counts`` per row, which is how a bootstrap
 resample is passed: the kernel distance then leaves out every pair of copies of
 one row, as the unbiased estimator leaves out the diagonal.
+
+What the rows of a league share is computed once (:class:`DerivedValues`): every row is
+compared with one reference and one ceiling, resampled the same way (the seeded resamples
+of sets of equal sizes are equal), so the reference's resampled Frechet statistics, the
+kernel matrices and the kernel sums over those resamples are kept, keyed by the content of
+the arrays and counts they derive from, and reused bit for bit.
 """
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 
 import numpy as np
 
 from .errors import ConfigError
+from .result_store import content_hash
 from .stats import check_sample
 from .validation import check_int, check_real
 
@@ -58,6 +66,58 @@ def _counts(counts, n):
     return counts.astype(np.int64)
 
 
+class DerivedValues:
+    """Values derived from arrays, kept until ``max_bytes`` are held (least recently used out).
+
+    Keys are built from the *content* of the arrays (:func:`aelatent.result_store.content_hash`),
+    never from their identity, so a changed array never reads another's entry; a value is
+    computed by exactly the code that computes it without the store, so a kept value equals a
+    fresh one bit for bit.
+
+    Parameters
+    ----------
+    max_bytes : int
+    """
+
+    def __init__(self, max_bytes):
+        self.max_bytes = int(max_bytes)
+        self._values = collections.OrderedDict()
+        self._bytes = 0
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(*parts):
+        """A key of strings and arrays (arrays by content; None stays None)."""
+        return tuple(p if p is None or isinstance(p, str) else content_hash(p) for p in parts)
+
+    def get(self, key, compute):
+        """The value under ``key``, computed by ``compute()`` and kept if not held."""
+        if key in self._values:
+            self.hits += 1
+            self._values.move_to_end(key)
+            return self._values[key]
+        self.misses += 1
+        value = compute()
+        size = sum(np.asarray(v).nbytes for v in (value if isinstance(value, tuple) else (value,)))
+        if size <= self.max_bytes:
+            self._values[key] = value
+            self._bytes += size
+            while self._bytes > self.max_bytes:
+                _, old = self._values.popitem(last=False)
+                self._bytes -= sum(np.asarray(v).nbytes
+                                   for v in (old if isinstance(old, tuple) else (old,)))
+        return value
+
+    def clear(self):
+        self._values.clear()
+        self._bytes = 0
+
+
+#: The store of the bootstrap's shared values: the reference's Frechet statistics per resample,
+#: kernel matrices and kernel sums (a few kernel matrices of a few thousand rows fit).
+SHARED = DerivedValues(max_bytes=600 * 2 ** 20)
+
+
 def _psd_sqrt(cov):
     values, vectors = np.linalg.eigh((cov + cov.T) / 2)
     return (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
@@ -82,15 +142,32 @@ def frechet_distance(a, b, counts_a=None, counts_b=None):
     float
         >= 0; 0 for identical sets.
     """
-    a = a if isinstance(a, FeatureStats) else FeatureStats.of(a, counts_a)
-    b = b if isinstance(b, FeatureStats) else FeatureStats.of(b, counts_b)
-    if a.mean.shape != b.mean.shape:
-        raise ConfigError(f"feature sets differ in dimension: {a.mean.shape[0]} vs {b.mean.shape[0]}.")
-    root_a = _psd_sqrt(a.cov)
+    mean_a, trace_a, root_a = _frechet_side(a if isinstance(a, FeatureStats)
+                                            else FeatureStats.of(a, counts_a))
+    return _frechet_from_side(mean_a, trace_a, root_a,
+                              b if isinstance(b, FeatureStats) else FeatureStats.of(b, counts_b))
+
+
+def _frechet_side(a):
+    """What the Frechet distance needs of its first set: mean, trace of the covariance, its root."""
+    return a.mean, np.trace(a.cov), _psd_sqrt(a.cov)
+
+
+def _frechet_from_side(mean_a, trace_a, root_a, b):
+    if mean_a.shape != b.mean.shape:
+        raise ConfigError(f"feature sets differ in dimension: {mean_a.shape[0]} vs {b.mean.shape[0]}.")
     middle = root_a @ b.cov @ root_a
     cross = np.sqrt(np.clip(np.linalg.eigvalsh((middle + middle.T) / 2), 0, None)).sum()
-    value = np.sum((a.mean - b.mean) ** 2) + np.trace(a.cov) + np.trace(b.cov) - 2 * cross
+    value = np.sum((mean_a - b.mean) ** 2) + trace_a + np.trace(b.cov) - 2 * cross
     return float(max(value, 0.0))
+
+
+def _shared_frechet(a, b, counts_a=None, counts_b=None):
+    """:func:`frechet_distance` of arrays with ``a``'s share kept in :data:`SHARED` (the
+    reference of every row, resampled the same way for each)."""
+    side = SHARED.get(SHARED.key("frechet side", a, counts_a),
+                      lambda: _frechet_side(FeatureStats.of(a, counts_a)))
+    return _frechet_from_side(*side, FeatureStats.of(b, counts_b))
 
 
 def _cubic_kernel(x, y):
@@ -118,21 +195,28 @@ class KernelSets:
         if len({x.shape[1] for x in self.sets}) > 1:
             raise ConfigError("feature sets differ in dimension: "
                               + " vs ".join(str(x.shape[1]) for x in self.sets) + ".")
-        self._kernels = {}
+        self._ids = [SHARED.key(x)[0] for x in self.sets]
 
     def _kernel(self, i, j):
-        if (i, j) not in self._kernels:
-            self._kernels[i, j] = _cubic_kernel(self.sets[i], self.sets[j])
-            if i == j:
-                self._kernels[i, j] = (self._kernels[i, j], np.diag(self._kernels[i, j]).copy())
-        return self._kernels[i, j]
+        def compute():
+            kernel = _cubic_kernel(self.sets[i], self.sets[j])
+            return (kernel, np.diag(kernel).copy()) if i == j else kernel
+        return SHARED.get(("kernel", self._ids[i], self._ids[j]), compute)
+
+    def _sum(self, i, j, counts_i, counts_j):
+        """The mean kernel value within set ``i`` (``j`` is None) or across ``i`` and ``j``."""
+        key = ("kernel sum", self._ids[i], None if j is None else self._ids[j],
+               *SHARED.key(counts_i, counts_j))
+        w_i = _counts(counts_i, len(self.sets[i]))
+        if j is None:
+            return SHARED.get(key, lambda: _within(*self._kernel(i, i), w_i))
+        w_j = _counts(counts_j, len(self.sets[j]))
+        return SHARED.get(key, lambda: w_i @ self._kernel(i, j) @ w_j / (w_i.sum() * w_j.sum()))
 
     def kid(self, i, j, counts_i=None, counts_j=None):
         """KID of sets ``i`` and ``j`` (:func:`kernel_distance`), rows repeated by the counts."""
-        w_i, w_j = _counts(counts_i, len(self.sets[i])), _counts(counts_j, len(self.sets[j]))
-        cross = w_i @ self._kernel(i, j) @ w_j / (w_i.sum() * w_j.sum())
-        return float(_within(*self._kernel(i, i), w_i) + _within(*self._kernel(j, j), w_j)
-                     - 2 * cross)
+        return float(self._sum(i, None, counts_i, None) + self._sum(j, None, counts_j, None)
+                     - 2 * self._sum(i, j, counts_i, counts_j))
 
 
 def kernel_distance(a, b, counts_a=None, counts_b=None):
@@ -180,7 +264,9 @@ def bootstrap_interval(distance, a, b, n_boot=200, level=0.95, random_state=0):
     distance of resamples lies well above the estimate (on 64-d Gaussians at
     n = 450 the percentile interval missed the estimate in every trial, while
     the basic interval covered the true distance in 9 of 10; tests/test_distances.py).
-    The kernel distance's resamples reuse one set of kernel matrices (:class:`KernelSets`).
+    The kernel distance's resamples reuse one set of kernel matrices (:class:`KernelSets`);
+    the Frechet distance's keep ``a``'s resampled statistics (:data:`SHARED`), which the next
+    call with the same ``a`` and sizes -- the league's next row -- reuses.
 
     Parameters
     ----------
@@ -201,6 +287,8 @@ def bootstrap_interval(distance, a, b, n_boot=200, level=0.95, random_state=0):
         kernels = KernelSets(a, b)
         distance = lambda a, b, counts_a=None, counts_b=None: kernels.kid(  # noqa: E731
             0, 1, counts_a, counts_b)
+    elif distance is frechet_distance:
+        distance = _shared_frechet
     resamples = _resamples((len(a), len(b)), n_boot, np.random.default_rng(random_state))
     return _basic(distance(a, b), [distance(a, b, *counts) for counts in resamples], level)
 

@@ -85,6 +85,43 @@ def test_kernel_bootstrap_reuses_its_kernel_matrices_and_keeps_the_values():
         pytest.approx(recomputed, rel=1e-9)
 
 
+def test_rows_sharing_a_reference_reuse_its_share_and_never_read_a_changed_array(monkeypatch):
+    # the league's rows all resample one reference and one ceiling the same way: the second row
+    # computes only its own share, the kept values equal fresh ones bit for bit, and an array
+    # changed in place is computed anew, never read from the store
+    store = distances.DerivedValues(max_bytes=64 * 2 ** 20)
+    monkeypatch.setattr(distances, "SHARED", store)
+    rng = np.random.default_rng(8)
+    real, ceiling = rng.normal(size=(150, 12)), rng.normal(size=(100, 12)) + 0.1
+    rows = [rng.normal(size=(100, 12)) + shift for shift in (0.3, 0.5)]
+
+    def intervals(row):
+        return (distances.bootstrap_interval(distances.frechet_distance, real, row, n_boot=20),
+                distances.bootstrap_interval(distances.kernel_distance, real, row, n_boot=20),
+                distances.kid_ratio_interval(real, row, ceiling, n_boot=20))
+
+    intervals(rows[0])
+    first_misses = store.misses
+    second = intervals(rows[1])
+    assert store.hits > 0 and store.misses - first_misses < first_misses / 2
+    store.clear()
+    assert intervals(rows[1]) == second
+    real[0] += 1.0
+    changed = intervals(rows[1])
+    store.clear()
+    assert intervals(rows[1]) == changed != second
+
+
+def test_derived_values_keep_at_most_their_bytes():
+    store = distances.DerivedValues(max_bytes=1000)
+    for name in ("a", "b"):
+        store.get((name,), lambda: np.zeros(100))          # 800 bytes each: "a" leaves for "b"
+    store.get(("big",), lambda: np.zeros(200))             # larger than the store: not kept
+    store.get(("b",), lambda: np.ones(100))
+    store.get(("a",), lambda: np.ones(100))
+    assert (store.hits, store.misses) == (1, 4) and store._bytes == 800
+
+
 def test_kid_ratio_interval_is_joint_and_covers_the_true_ratio():
     # two sets shifted from the reference by 0.4 and 0.2 in each of 16 dimensions: the ratio of
     # their KIDs is near (0.4 / 0.2)^2 = 4 for small shifts; its joint interval covers the
