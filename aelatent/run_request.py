@@ -44,7 +44,10 @@ class RunRequest:
 
     def __post_init__(self):
         options = self.options.items() if isinstance(self.options, dict) else self.options
-        object.__setattr__(self, "options", tuple(sorted(dict(options).items())))
+        # sequences as tuples here (the request stays hashable), as lists in the parameter
+        object.__setattr__(self, "options", tuple(sorted(
+            (key, tuple(value) if isinstance(value, list) else value)
+            for key, value in dict(options).items())))
         if "model" in dict(self.options):
             raise ConfigError("give the model kind as model=..., not among the options.")
 
@@ -66,7 +69,9 @@ class RunRequest:
     def to_parameter(self):
         """The plain dict notebooks receive (JSON-friendly; :meth:`from_parameter` reads it)."""
         values = dataclasses.asdict(self)
-        values["options"] = dict(self.options)
+        # papermill writes a tuple as its string: the parameter holds lists
+        values["options"] = {key: list(value) if isinstance(value, tuple) else value
+                             for key, value in self.options}
         return values
 
     def replace(self, **changes):

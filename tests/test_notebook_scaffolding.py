@@ -72,6 +72,21 @@ def test_make_run_records_the_run_and_regression_runs_do_not(no_current_run, mon
     assert list(seen[0]) == ["run_request"] and RunRequest.from_parameter(seen[0]["run_request"]) == request
 
 
+def test_a_request_with_sequence_options_survives_the_papermill_parameter():
+    # papermill writes a tuple as its string ("(8, 16)"), which RunConfig then refuses: the
+    # parameter carries lists, and the request read back equals the one sent
+    from papermill.translators import PythonTranslator
+    from tiny import TINY
+
+    request = RunRequest("smoke", "", "tiny", 0, "vae", TINY)
+    namespace = {}
+    exec(PythonTranslator.codify({"run_request": request.to_parameter()}), namespace)
+    assert RunRequest.from_parameter(namespace["run_request"]) == request
+    assert namespace["run_request"]["options"]["encoder_filters"] == [8, 16]
+    assert RunRequest.from_parameter(namespace["run_request"]).config().encoder_filters == \
+        request.config().encoder_filters
+
+
 def test_run_names_say_the_model_kind_and_the_plain_ae_keeps_its_names():
     assert RunRequest("default", "", "", 0).name() == "default-synthetic-seed0"
     assert RunRequest("default", "", "", 0, "vae").name() == "default-vae-synthetic-seed0"
