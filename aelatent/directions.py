@@ -513,6 +513,33 @@ def factor_sentence(r2, n=3):
             f"{named(r2.iloc[::-1].iloc[:n])}.")
 
 
+def direction_sentence(summary, n=3):
+    """What :attr:`AttributeDirections.summary_` says about the attribute directions (a sentence).
+
+    Names the longest direction relative to the cloud (``relative_norm``) and whether any
+    reaches the cloud's own size, the ``n`` attributes that separate best and worst along
+    their direction (``separation``, Cohen's d) with how many exceed 1, and the ``n``
+    whose Mahalanobis length exceeds their separation the most: their best linear direction
+    separates better than the mean difference, which larger axes of the cloud swamp.
+    """
+    n = min(check_int(n, "n"), len(summary) // 2) or 1
+    by_separation = summary["separation"].sort_values(ascending=False)
+    swamped = (summary["mahalanobis_norm"] / summary["separation"]).sort_values(ascending=False)
+    longest = summary["relative_norm"].idxmax()
+
+    def named(part, fmt):
+        return ", ".join(f"{name} ({value:{fmt}})" for name, value in part.items())
+    size = summary["relative_norm"].max()
+    return (f"Longest step relative to the cloud: {longest} ({size:.2f} of its RMS radius; "
+            + ("every attribute moves its group's centre inside the one region" if size < 1
+               else "at least one attribute moves its group's centre as far as the cloud is wide")
+            + f"). Best separated along their direction (Cohen's d): "
+            f"{named(by_separation.iloc[:n], '.2f')}; worst: {named(by_separation.iloc[::-1].iloc[:n], '.2f')}; "
+            f"{int((by_separation > 1).sum())} of {len(summary)} exceed 1. Mahalanobis length over "
+            f"separation, largest: {named(swamped.iloc[:n], '.1f')}; smallest: "
+            f"{named(swamped.iloc[::-1].iloc[:n], '.1f')}.")
+
+
 def describe_factor_axes(pcs, n_axes=5):
     """One line per leading principal axis: the two factors most correlated with it.
 

@@ -251,3 +251,16 @@ def test_whitened_cosines_undo_a_shared_high_variance_axis():
     d = directions.AttributeDirections().fit(z, pd.DataFrame({"a": a, "b": b}))
     assert directions.direction_cosines(d).loc["a", "b"] > 0.9
     assert abs(directions.direction_cosines(d, whitened=True).loc["a", "b"]) < 0.5
+
+
+def test_the_direction_sentence_follows_the_table():
+    summary = pd.DataFrame({"relative_norm": [0.45, 0.2, 0.1, 0.05],
+                            "separation": [1.9, 1.5, 0.4, 0.3],
+                            "mahalanobis_norm": [3.0, 1.5, 1.0, 0.9]},
+                           index=["Hat", "Smiling", "Lips", "Nose"])
+    said = directions.direction_sentence(summary, n=2)
+    assert "Longest step relative to the cloud: Hat (0.45" in said and "inside the one region" in said
+    assert "Hat (1.90), Smiling (1.50); worst: Nose (0.30), Lips (0.40); 2 of 4 exceed 1" in said
+    assert "largest: Nose (3.0), Lips (2.5); smallest: Smiling (1.0), Hat (1.6)" in said
+    wide = directions.direction_sentence(summary.assign(relative_norm=[1.2, 0.2, 0.1, 0.05]))
+    assert "as far as the cloud is wide" in wide
