@@ -17,7 +17,7 @@ import numpy as np
 
 from .copying import copy_ratio
 from .errors import ConfigError
-from .league_scoring import (CEILING, LeagueScorer, QualityReference,  # noqa: F401
+from .league_scoring import (CEILING, FACE_IMAGES, LeagueScorer, QualityReference,  # noqa: F401
                              calibration_sets, league_sets)
 from .progress import stage_line
 from .result_store import (ResultStore, code_fingerprint, file_fingerprint,

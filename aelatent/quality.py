@@ -208,8 +208,9 @@ class ImageScores:
 
     Attributes
     ----------
-    face : ndarray of bool (n,)
-        MTCNN found a face.
+    face : ndarray of bool (n,) or shorter
+        MTCNN found a face (in the first images only where detection was limited to them,
+        as the league's rows are: :data:`aelatent.league_scoring.FACE_IMAGES`).
     onet_score : ndarray (n,)
         ONet face probability of the whole image.
     features : ndarray (n, 256)

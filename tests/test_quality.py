@@ -150,7 +150,12 @@ class _StubRun:
 
 
 @pytest.mark.celeba
-def test_sampler_league_on_a_stub_run(real_faces):
+def test_sampler_league_on_a_stub_run(real_faces, monkeypatch):
+    from aelatent import league_scoring
+
+    detected, detect = [], league_scoring.detect_faces
+    monkeypatch.setattr(league_scoring, "detect_faces", lambda x: detected.append(len(x)) or detect(x))
+    monkeypatch.setattr(league_scoring, "FACE_IMAGES", 40)
     run = _StubRun(real_faces)
     league = league_module.sampler_league(run, keys=["normal", "component_gauss"], n_images=60, seed=0,
                                           n_descriptors=12, progress=False)
@@ -159,6 +164,8 @@ def test_sampler_league_on_a_stub_run(real_faces):
     # every validation image is the reference; the calibration rows: 60 training images
     assert league.n_reference == 48 and (t["n_compared"] == 60).all()
     assert t.loc["normal", "n_images"] == 60
+    # face detection on the first FACE_IMAGES images of each row (the reference: all of it)
+    assert detected and max(detected[1:]) == 40 and detected[0] == 48
     # N(0, I) lies off the stub's z-region -> noise; the per-component Gaussian hits it -> faces
     assert t.loc["normal", "face_rate"] <= 0.05 and t.loc["component_gauss", "face_rate"] >= 0.9
     assert t.loc["real_vs_real", "frechet_onet"] < t.loc["noise", "frechet_onet"]

@@ -106,6 +106,21 @@ def test_image_features_are_scored_once_per_content(isolated_folders, monkeypatc
     assert not np.array_equal(a.features, c.features)
 
 
+def test_face_detection_of_the_first_images_is_kept_apart_from_all(isolated_folders, monkeypatch):
+    from aelatent import league_scoring
+    from aelatent.quality import noise_images
+
+    seen, real = [], league_scoring.detect_faces
+    monkeypatch.setattr(league_scoring, "detect_faces", lambda images: seen.append(len(images)) or real(images))
+    images = noise_images(6, 32, seed=13)
+    first, _ = image_features(images, faces=3)
+    every, _ = image_features(images)
+    assert seen == [3, 6] and len(first.face) == 3 and len(first) == len(every) == 6
+    np.testing.assert_array_equal(first.face, every.face[:3])
+    image_features(images, faces=10)                  # more than there are: all, already kept
+    assert seen == [3, 6]
+
+
 def test_a_damaged_entry_is_computed_again(tmp_path):
     store = ResultStore(tmp_path, "things")
     key = {"x": 1}
