@@ -162,12 +162,16 @@ def _frechet_from_side(mean_a, trace_a, root_a, b):
     return float(max(value, 0.0))
 
 
-def _shared_frechet(a, b, counts_a=None, counts_b=None):
-    """:func:`frechet_distance` of arrays with ``a``'s share kept in :data:`SHARED` (the
-    reference of every row, resampled the same way for each)."""
-    side = SHARED.get(SHARED.key("frechet side", a, counts_a),
-                      lambda: _frechet_side(FeatureStats.of(a, counts_a)))
-    return _frechet_from_side(*side, FeatureStats.of(b, counts_b))
+def _shared_frechet(a):
+    """:func:`frechet_distance` with ``a``'s share kept in :data:`SHARED` (the reference of
+    every row, resampled the same way for each); ``a`` is hashed once, not per resample."""
+    a_id = SHARED.key(a)[0]
+
+    def distance(a, b, counts_a=None, counts_b=None):
+        side = SHARED.get(("frechet side", a_id, *SHARED.key(counts_a)),
+                          lambda: _frechet_side(FeatureStats.of(a, counts_a)))
+        return _frechet_from_side(*side, FeatureStats.of(b, counts_b))
+    return distance
 
 
 def _cubic_kernel(x, y):
@@ -288,7 +292,7 @@ def bootstrap_interval(distance, a, b, n_boot=200, level=0.95, random_state=0):
         distance = lambda a, b, counts_a=None, counts_b=None: kernels.kid(  # noqa: E731
             0, 1, counts_a, counts_b)
     elif distance is frechet_distance:
-        distance = _shared_frechet
+        distance = _shared_frechet(a)
     resamples = _resamples((len(a), len(b)), n_boot, np.random.default_rng(random_state))
     return _basic(distance(a, b), [distance(a, b, *counts) for counts in resamples], level)
 
