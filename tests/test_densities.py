@@ -98,6 +98,32 @@ def test_a_stored_mixture_family_is_read_not_fitted_and_a_code_change_refits_it(
     assert not mixture_selection(z_train, z_val, **settings).reused
 
 
+def test_samplers_with_the_same_leading_mixture_fit_it_once(monkeypatch):
+    # pca_gmm10, conditional_gmm10 and factors_gmm10 differ only in the trailing axes: the second
+    # and third copy the first one's fitted mixture, and sample exactly what a fresh fit samples
+    from sklearn import mixture as sk_mixture
+
+    from aelatent.samplers import mixture
+
+    monkeypatch.setattr(mixture, "_LEADING_FITS", type(mixture._LEADING_FITS)())
+    fits, real_fit = [], sk_mixture.GaussianMixture.fit
+    monkeypatch.setattr(sk_mixture.GaussianMixture, "fit",
+                        lambda self, x, y=None: fits.append(len(x)) or real_fit(self, x))
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(400, 12)) @ rng.normal(size=(12, 12))
+    kept = [PCAMixtureSampler(mixture=GMMSampler(3), trailing=trailing).fit(z)
+            for trailing in ("independent", "neighbours", "factors")]
+    assert len(fits) == 1
+    mixture._LEADING_FITS.clear()
+    fresh = PCAMixtureSampler(mixture=GMMSampler(3), trailing="neighbours").fit(z)
+    assert len(fits) == 2
+    np.testing.assert_array_equal(fresh.sample(50, random_state=1), kept[1].sample(50, random_state=1))
+    PCAMixtureSampler(mixture=GMMSampler(4)).fit(z)                 # other parameters: fitted
+    PCAMixtureSampler(mixture=GMMSampler(3)).fit(2.0 * z)          # other points: fitted
+    assert len(fits) == 4
+    assert kept[0].leading_ is not kept[1].leading_                # copies, never shared
+
+
 def test_pca_mixture_with_one_component_is_the_multivariate_normal():
     z_train, _ = planted_mixture(2000, 2)
     x = z_train[:50]

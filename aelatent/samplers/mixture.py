@@ -9,6 +9,8 @@ compares a family of them by held-out log-likelihood and BIC.
 
 from __future__ import annotations
 
+import collections
+import copy
 import dataclasses
 import time
 import warnings
@@ -21,6 +23,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..errors import ConfigError
 from ..pca import PCAAlignment
 from ..progress import stage_line
+from ..result_store import content_hash
 from ..stats import check_sample
 from ..validation import check_fitted, check_int, check_option, check_real
 from .base import DensityMixin, LatentSampler
@@ -260,7 +263,7 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
 
     def _fit(self, z):
         self.alignment_, self.n_leading_, lead, rest = principal_split(z, self.variance)
-        self.leading_ = self._mixture().fit(lead)
+        self.leading_ = fit_leading(self._mixture(), lead)
         self.regression_ = self.factors_ = None
         if self.trailing == "factors" and rest.shape[1]:
             which = self.leading_.mixture_.predict(lead)          # hard assignment
@@ -360,6 +363,28 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
             joint[:, c] += (fa.score_samples(fa.mean_ + (rest - fa.mean_) / tau)
                             - rest.shape[1] * np.log(tau))
         return logsumexp(joint, axis=1)
+
+
+#: Gaussian mixtures fitted to leading coordinates, the last few kept: ``pca_gmm10``,
+#: ``conditional_gmm10`` and ``factors_gmm10`` (and their tau variants) fit the same mixture to
+#: the same coordinates and differ only in the trailing axes.
+_LEADING_FITS = collections.OrderedDict()
+_KEPT_LEADING_FITS = 8
+
+
+def fit_leading(mixture, lead):
+    """``mixture`` (unfitted) fitted to ``lead``; a :class:`GMMSampler` fitted before with the same
+    parameters to coordinates of the same content is copied, not fitted again (the fit is
+    seeded and deterministic, so the copy equals a new fit)."""
+    if not isinstance(mixture, GMMSampler):
+        return mixture.fit(lead)
+    key = (repr(sorted(mixture.get_params().items())), content_hash(np.asarray(lead)))
+    if key not in _LEADING_FITS:
+        _LEADING_FITS[key] = mixture.fit(lead)
+        while len(_LEADING_FITS) > _KEPT_LEADING_FITS:
+            _LEADING_FITS.popitem(last=False)
+    _LEADING_FITS.move_to_end(key)
+    return copy.deepcopy(_LEADING_FITS[key])
 
 
 def principal_split(z, variance):
