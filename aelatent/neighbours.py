@@ -163,3 +163,34 @@ def neighbour_sentence(medians, distinct, n_vectors, train_key, val_key):
         lines.append(f"{name}: median {medians[name]:.2f}, {ratio:.2f} x the validation faces' -- "
                      f"{where}; {spread}.")
     return "\n".join(lines)
+
+
+def correction_sentence(by_alpha, core_radius, spacing):
+    """Where notebook XI's corrected vectors enter the core and come as close to real z-points as
+    real faces are to each other, as a sentence from its table.
+
+    Parameters
+    ----------
+    by_alpha : DataFrame indexed by alpha
+        With columns ``median Mahalanobis`` and ``nearest CelebA distance median``.
+    core_radius : float
+        Mahalanobis radius of the z-points' core.
+    spacing : float
+        Median distance of a training z-point to its nearest other one.
+    """
+    by_alpha = by_alpha.sort_index()
+
+    def first(rows):
+        return f"{rows.index[0]:g}" if len(rows) else None
+    core = first(by_alpha[by_alpha["median Mahalanobis"] <= core_radius])
+    near = first(by_alpha[by_alpha["nearest CelebA distance median"] <= spacing])
+    start = by_alpha.index[0]
+    said = (f"the median vector lies inside the core already at alpha = {start:g}" if core == f"{start:g}"
+            else f"the median vector enters the core (radius {core_radius:.1f}) at alpha = {core}"
+            if core else f"the median vector stays outside the core (radius {core_radius:.1f}) "
+            "for every alpha shown")
+    said += ("; its nearest training z-point is as close as real faces are to each other "
+             f"({spacing:.2f}) " + (f"already at alpha = {start:g}" if near == f"{start:g}"
+                                    else f"from alpha = {near} on") if near else
+             f"; its nearest training z-point stays farther than real faces' spacing ({spacing:.2f})")
+    return f"In this run {said}."

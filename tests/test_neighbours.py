@@ -125,3 +125,20 @@ def test_the_neighbour_sentence_follows_distances_and_hubs():
     assert "about as close as real faces" in aligned and "432 of 500 have" in aligned
     apart = neighbour_sentence({**medians, "val": 12.0}, {}, 500, "train", "val")
     assert "1.50 x: held-out faces lie farther" in apart
+
+
+def test_the_correction_sentence_follows_the_table():
+    import pandas as pd
+
+    from aelatent.neighbours import correction_sentence
+
+    table = pd.DataFrame({"median Mahalanobis": [95.0, 48.0, 24.0, 4.0],
+                          "nearest CelebA distance median": [14.2, 9.2, 7.3, 6.5]},
+                         index=[0.0, 0.5, 0.75, 1.0])
+    said = correction_sentence(table, core_radius=25.1, spacing=14.95)
+    assert "enters the core (radius 25.1) at alpha = 0.75" in said
+    assert "as close as real faces are to each other (14.95) already at alpha = 0" in said
+    later = correction_sentence(table, core_radius=25.1, spacing=8.0)
+    assert "from alpha = 0.75 on" in later
+    never = correction_sentence(table, core_radius=3.0, spacing=1.0)
+    assert "stays outside the core" in never and "stays farther than real faces' spacing" in never
