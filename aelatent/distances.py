@@ -19,7 +19,7 @@ Both distances accept frequency ``counts`` per row, which is how a bootstrap
 resample is passed: the kernel distance then leaves out every pair of copies of
 one row, as the unbiased estimator leaves out the diagonal.
 
-What the rows of a league share is computed once (:class:`DerivedValues`): every row is
+What the rows of a league share is computed once (:data:`SHARED`): every row is
 compared with one reference and one ceiling, resampled the same way (the seeded resamples
 of sets of equal sizes are equal), so the reference's resampled Frechet statistics, the
 kernel matrices and the kernel sums over those resamples are kept, keyed by the content of
@@ -28,13 +28,12 @@ the arrays and counts they derive from, and reused bit for bit.
 
 from __future__ import annotations
 
-import collections
 import dataclasses
 
 import numpy as np
 
 from .errors import ConfigError
-from .result_store import content_hash
+from .result_store import DerivedValues
 from .stats import check_sample
 from .validation import check_int, check_real
 
@@ -66,56 +65,9 @@ def _counts(counts, n):
     return counts.astype(np.int64)
 
 
-class DerivedValues:
-    """Values derived from arrays, kept until ``max_bytes`` are held (least recently used out).
-
-    Keys are built from the *content* of the arrays (:func:`aelatent.result_store.content_hash`),
-    never from their identity, so a changed array never reads another's entry; a value is
-    computed by exactly the code that computes it without the store, so a kept value equals a
-    fresh one bit for bit.
-
-    Parameters
-    ----------
-    max_bytes : int
-    """
-
-    def __init__(self, max_bytes):
-        self.max_bytes = int(max_bytes)
-        self._values = collections.OrderedDict()
-        self._bytes = 0
-        self.hits = self.misses = 0
-
-    @staticmethod
-    def key(*parts):
-        """A key of strings and arrays (arrays by content; None stays None)."""
-        return tuple(p if p is None or isinstance(p, str) else content_hash(p) for p in parts)
-
-    def get(self, key, compute):
-        """The value under ``key``, computed by ``compute()`` and kept if not held."""
-        if key in self._values:
-            self.hits += 1
-            self._values.move_to_end(key)
-            return self._values[key]
-        self.misses += 1
-        value = compute()
-        size = sum(np.asarray(v).nbytes for v in (value if isinstance(value, tuple) else (value,)))
-        if size <= self.max_bytes:
-            self._values[key] = value
-            self._bytes += size
-            while self._bytes > self.max_bytes:
-                _, old = self._values.popitem(last=False)
-                self._bytes -= sum(np.asarray(v).nbytes
-                                   for v in (old if isinstance(old, tuple) else (old,)))
-        return value
-
-    def clear(self):
-        self._values.clear()
-        self._bytes = 0
-
-
 #: The store of the bootstrap's shared values: the reference's Frechet statistics per resample,
 #: kernel matrices and kernel sums (a few kernel matrices of a few thousand rows fit).
-SHARED = DerivedValues(max_bytes=600 * 2 ** 20)
+SHARED = DerivedValues(600 * 2 ** 20)
 
 
 def _psd_sqrt(cov):

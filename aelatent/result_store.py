@@ -6,7 +6,8 @@ parameters, and the *source code* of the modules that compute it
 (:func:`code_fingerprint`). A changed parameter, input or line of that code
 gives another key, so a stale entry is never read; it just lies unused.
 
-Two stores use it:
+Two stores use it (and :class:`DerivedValues` keeps derived values in memory for the rest of a
+process):
 
 - image features (MTCNN face flags, ONet scores and features, dlib
   descriptors) keyed by the images' content, shared by every run under
@@ -111,6 +112,61 @@ def content_hash(*arrays):
         digest.update(f"{array.shape}{array.dtype.str}".encode())
         digest.update(memoryview(array).cast("B"))
     return digest.hexdigest()
+
+
+def _nbytes(value):
+    """Bytes of an array, or of a tuple of arrays and numbers."""
+    return sum(np.asarray(v).nbytes for v in (value if isinstance(value, tuple) else (value,)))
+
+
+class DerivedValues:
+    """Values derived from arrays, kept in memory until their weight reaches ``capacity`` (least
+    recently used out): the in-process companion of :class:`ResultStore`.
+
+    Keys are built from the *content* of the arrays (:func:`content_hash`), never from their
+    identity, so a changed array never reads another's entry; a value is computed by exactly
+    the code that computes it without the store, so a kept value equals a fresh one bit for bit.
+
+    Parameters
+    ----------
+    capacity : int
+        Largest total weight kept.
+    weigh : callable, optional
+        Weight of a value; default its bytes (arrays, or tuples of arrays and numbers).
+        ``lambda value: 1`` keeps ``capacity`` values of any kind.
+    """
+
+    def __init__(self, capacity, weigh=_nbytes):
+        self.capacity = int(capacity)
+        self.weigh = weigh
+        self._values = collections.OrderedDict()
+        self._weight = 0
+        self.hits = self.misses = 0
+
+    @staticmethod
+    def key(*parts):
+        """A key of strings and arrays (arrays by content; None stays None)."""
+        return tuple(p if p is None or isinstance(p, str) else content_hash(p) for p in parts)
+
+    def get(self, key, compute):
+        """The value under ``key``, computed by ``compute()`` and kept if not held."""
+        if key in self._values:
+            self.hits += 1
+            self._values.move_to_end(key)
+            return self._values[key][0]
+        self.misses += 1
+        value = compute()
+        weight = self.weigh(value)
+        if weight <= self.capacity:
+            self._values[key] = (value, weight)
+            self._weight += weight
+            while self._weight > self.capacity:
+                self._weight -= self._values.popitem(last=False)[1][1]
+        return value
+
+    def clear(self):
+        self._values.clear()
+        self._weight = 0
 
 
 def file_fingerprint(*paths):

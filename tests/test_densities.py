@@ -103,9 +103,10 @@ def test_samplers_with_the_same_leading_mixture_fit_it_once(monkeypatch):
     # and third copy the first one's fitted mixture, and sample exactly what a fresh fit samples
     from sklearn import mixture as sk_mixture
 
+    from aelatent.result_store import DerivedValues
     from aelatent.samplers import mixture
 
-    monkeypatch.setattr(mixture, "_LEADING_FITS", type(mixture._LEADING_FITS)())
+    monkeypatch.setattr(mixture, "LEADING_FITS", DerivedValues(8, weigh=lambda fitted: 1))
     fits, real_fit = [], sk_mixture.GaussianMixture.fit
     monkeypatch.setattr(sk_mixture.GaussianMixture, "fit",
                         lambda self, x, y=None: fits.append(len(x)) or real_fit(self, x))
@@ -114,7 +115,7 @@ def test_samplers_with_the_same_leading_mixture_fit_it_once(monkeypatch):
     kept = [PCAMixtureSampler(mixture=GMMSampler(3), trailing=trailing).fit(z)
             for trailing in ("independent", "neighbours", "factors")]
     assert len(fits) == 1
-    mixture._LEADING_FITS.clear()
+    mixture.LEADING_FITS.clear()
     fresh = PCAMixtureSampler(mixture=GMMSampler(3), trailing="neighbours").fit(z)
     assert len(fits) == 2
     np.testing.assert_array_equal(fresh.sample(50, random_state=1), kept[1].sample(50, random_state=1))

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from aelatent import distances
+from aelatent.result_store import DerivedValues
 from aelatent.errors import ConfigError
 
 
@@ -89,7 +90,7 @@ def test_rows_sharing_a_reference_reuse_its_share_and_never_read_a_changed_array
     # the league's rows all resample one reference and one ceiling the same way: the second row
     # computes only its own share, the kept values equal fresh ones bit for bit, and an array
     # changed in place is computed anew, never read from the store
-    store = distances.DerivedValues(max_bytes=64 * 2 ** 20)
+    store = DerivedValues(64 * 2 ** 20)
     monkeypatch.setattr(distances, "SHARED", store)
     rng = np.random.default_rng(8)
     real, ceiling = rng.normal(size=(150, 12)), rng.normal(size=(100, 12)) + 0.1
@@ -113,13 +114,13 @@ def test_rows_sharing_a_reference_reuse_its_share_and_never_read_a_changed_array
 
 
 def test_derived_values_keep_at_most_their_bytes():
-    store = distances.DerivedValues(max_bytes=1000)
+    store = DerivedValues(1000)
     for name in ("a", "b"):
         store.get((name,), lambda: np.zeros(100))          # 800 bytes each: "a" leaves for "b"
     store.get(("big",), lambda: np.zeros(200))             # larger than the store: not kept
     store.get(("b",), lambda: np.ones(100))
     store.get(("a",), lambda: np.ones(100))
-    assert (store.hits, store.misses) == (1, 4) and store._bytes == 800
+    assert (store.hits, store.misses) == (1, 4) and store._weight == 800
 
 
 def test_kid_ratio_interval_is_joint_and_covers_the_true_ratio():

@@ -9,7 +9,6 @@ compares a family of them by held-out log-likelihood and BIC.
 
 from __future__ import annotations
 
-import collections
 import copy
 import dataclasses
 import time
@@ -23,7 +22,7 @@ from sklearn.exceptions import ConvergenceWarning
 from ..errors import ConfigError
 from ..pca import PCAAlignment
 from ..progress import stage_line
-from ..result_store import content_hash
+from ..result_store import DerivedValues, content_hash
 from ..stats import check_sample
 from ..validation import check_fitted, check_int, check_option, check_real
 from .base import DensityMixin, LatentSampler
@@ -365,11 +364,10 @@ class PCAMixtureSampler(DensityMixin, LatentSampler):
         return logsumexp(joint, axis=1)
 
 
-#: Gaussian mixtures fitted to leading coordinates, the last few kept: ``pca_gmm10``,
+#: Gaussian mixtures fitted to leading coordinates, the last eight kept: ``pca_gmm10``,
 #: ``conditional_gmm10`` and ``factors_gmm10`` (and their tau variants) fit the same mixture to
 #: the same coordinates and differ only in the trailing axes.
-_LEADING_FITS = collections.OrderedDict()
-_KEPT_LEADING_FITS = 8
+LEADING_FITS = DerivedValues(8, weigh=lambda fitted: 1)
 
 
 def fit_leading(mixture, lead):
@@ -379,12 +377,7 @@ def fit_leading(mixture, lead):
     if not isinstance(mixture, GMMSampler):
         return mixture.fit(lead)
     key = (repr(sorted(mixture.get_params().items())), content_hash(np.asarray(lead)))
-    if key not in _LEADING_FITS:
-        _LEADING_FITS[key] = mixture.fit(lead)
-        while len(_LEADING_FITS) > _KEPT_LEADING_FITS:
-            _LEADING_FITS.popitem(last=False)
-    _LEADING_FITS.move_to_end(key)
-    return copy.deepcopy(_LEADING_FITS[key])
+    return copy.deepcopy(LEADING_FITS.get(key, lambda: mixture.fit(lead)))
 
 
 def principal_split(z, variance):
