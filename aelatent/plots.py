@@ -27,11 +27,15 @@ def image_grid(images, ncols=8, titles=None, title=None, size=1.3, axes=None):
         Figure title.
     size : float
         Inches per image.
+    axes : array of matplotlib Axes, optional
+        Draw into these (at least one per image) instead of a new figure; the caller then
+        owns the figure's layout.
     """
     images = _as_float_images(images)
     n = len(images)
     nrows = max(1, -(-n // ncols))
-    if axes is None:
+    own_figure = axes is None
+    if own_figure:
         fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.08),
                                  squeeze=False)
     else:
@@ -45,7 +49,8 @@ def image_grid(images, ncols=8, titles=None, title=None, size=1.3, axes=None):
                 ax.set_title(titles[i], fontsize=7)
     if title:
         fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+    if own_figure:                      # the caller of given axes owns the figure's layout
+        fig.tight_layout()
     return fig
 
 
@@ -491,15 +496,10 @@ def grids_side_by_side(groups, labels, ncols=7, size=0.9, title=None):
                               nrows * size * 1.05 + 0.5))
     outer = fig.add_gridspec(1, len(groups), wspace=0.06)
     for k, (group, label) in enumerate(zip(groups, labels)):
-        group = _as_float_images(group)
         inner = outer[k].subgridspec(nrows, ncols, wspace=0.03, hspace=0.03)
-        for n in range(nrows * ncols):
-            ax = fig.add_subplot(inner[n // ncols, n % ncols])
-            ax.axis("off")
-            if n < len(group):
-                ax.imshow(group[n])
-            if n == ncols // 2:
-                ax.set_title(label, fontsize=9)
+        axes = [fig.add_subplot(inner[n // ncols, n % ncols]) for n in range(nrows * ncols)]
+        image_grid(group, ncols=ncols, axes=axes)
+        axes[min(ncols // 2, len(axes) - 1)].set_title(label, fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10, y=1.02)
     return fig
