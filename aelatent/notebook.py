@@ -128,12 +128,8 @@ class NotebookRun:
                 lines.append("  " + ", ".join(f"{n} {kind}" for kind, n in stored.items() if n)
                              + " stored by earlier executions: those whose sampler, settings, "
                              "model and code match are reused, not computed again")
-        if self.config.model != "ae":
-            from .models import describe_loss
-            lines.append(f"  a {self.config.model.upper()} ({describe_loss(self.config)}): the prose "
-                         "tells what the blog series found for a plain autoencoder; the numbers "
-                         "printed below are this run's, and where they disagree the numbers hold "
-                         "(notebook XV compares the kinds)")
+        from .models import describe_loss
+        lines.append(f"  loss {describe_loss(self.config)} (notebook XV compares the kinds)")
         if self.origin.startswith("no run"):
             lines.append("  the smoke profile is a 2-epoch model; `make run` "
                          "(DATA=/path/to/celeba) trains the default run the notebooks then follow")

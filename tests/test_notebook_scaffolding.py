@@ -46,6 +46,14 @@ def test_a_wrong_run_request_is_a_clear_error(no_current_run):
         RunRequest(model="gan").config()
 
 
+def test_the_first_output_names_the_loss_of_every_kind(no_current_run):
+    for request, loss in [(RunRequest(model="vae", options={"kl_weight": 0.25}), "kl_weight 0.25"),
+                          (RunRequest(model="rae"), "z_penalty"),
+                          (RunRequest(), "ae: mean squared error")]:
+        text = notebook.NotebookRun("02_component_distributions", request, origin="a test").describe()
+        assert f"loss {request.model}: " in text and loss in text, text
+
+
 def test_without_a_record_the_smoke_default_says_how_to_make_a_run(no_current_run):
     request, origin = notebook.resolve_request()
     assert (request.profile, request.data_dir, request.seed) == ("smoke", "", 0)
