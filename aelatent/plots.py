@@ -499,7 +499,7 @@ def grids_side_by_side(groups, labels, ncols=7, size=0.9, title=None):
         inner = outer[k].subgridspec(nrows, ncols, wspace=0.03, hspace=0.03)
         axes = [fig.add_subplot(inner[n // ncols, n % ncols]) for n in range(nrows * ncols)]
         image_grid(group, ncols=ncols, axes=axes)
-        axes[min(ncols // 2, len(axes) - 1)].set_title(label, fontsize=9)
+        axes[ncols // 2].set_title(label, fontsize=9)
     if title:
         fig.suptitle(title, fontsize=10, y=1.02)
     return fig
