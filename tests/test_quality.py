@@ -228,3 +228,34 @@ def test_sampler_league_on_a_stub_run(real_faces, monkeypatch):
         assert np.isnan(t.loc["recon", f"kid_{space}_ratio"])
     assert defined >= 1, "the stub's reconstructions scored <= 0 in both spaces"
     assert "recon_kid_onet_ratio" not in m
+
+
+def test_the_league_reads_its_table_on_the_synthetic_faces():
+    """Metrics, ratios, the density table and the two feature spaces' plot need no CelebA."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from aelatent.runs import ensure_run
+    from tiny import tiny
+
+    run = ensure_run("smoke", "", "tiny-league-synthetic", 0, verbose=0, **tiny(max_images=400))
+    league = league_module.sampler_league(run, ["normal", "gmm10"], n_images=30, n_boot=10, seed=0,
+                                          n_descriptors=8, progress=False)
+    t, m, ratios = league.table, league.metrics(), league.ratios()
+    assert list(ratios.index) == league.samplers == ["normal", "gmm10"]
+    # metric keys are named by row and column, whatever the columns' order
+    assert m["n_images_per_sampler"] == 30
+    for row in t.index:
+        for column in ("kid_onet", "frechet_onet", "mahalanobis_median"):
+            if np.isfinite(t.loc[row, column]):
+                assert m[f"{row}_{column}"] == t.loc[row, column]
+    for key in league.samplers:
+        assert ratios.loc[key, "kid_ratio_to_recon"] == pytest.approx(
+            t.loc[key, "kid_onet"] / t.loc["recon", "kid_onet"])
+        assert ratios.loc[key, "copy_ratio"] == pytest.approx(
+            t.loc[key, "nn_train_reencoded"] / league.unseen_nn_train)
+    assert t.loc["gmm10", "mahalanobis_median"] < t.loc["normal", "mahalanobis_median"]
+    assert league.density_table().index[0] == "recon"
+    fig, summary = league.plot_feature_spaces()
+    assert "over 4 rows" in summary and len(fig.axes[0].collections[0].get_offsets()) == 4
+    matplotlib.pyplot.close("all")
