@@ -474,10 +474,17 @@ def image_batches(images, index=None, batch_size=256, shuffle=False, seed=0, pai
     pairs : bool
         Yield ``(x, x)`` for training an autoencoder instead of ``x``.
     epoch : callable, optional
-        With ``shuffle``: a function returning the current epoch number. Each
-        pass then visits the rows in the order ``permutation(seed, epoch)``, so
-        a training resumed at epoch k sees the same batches as an uninterrupted
-        one (a seeded ``Dataset.shuffle`` restarts its sequence in a new process).
+        With ``shuffle``: a function returning the epoch that an iterator's first
+        pass belongs to, called when that pass starts. The dataset then repeats
+        without end (give ``fit`` its ``steps_per_epoch``), pass k of an
+        iterator visiting the rows in the order ``permutation(seed, epoch + k)``
+        and ending on its own, possibly partial, batch: a training resumed at
+        epoch e sees the same batches as an uninterrupted one (a seeded
+        ``Dataset.shuffle`` restarts its sequence in a new process), and one
+        iterator serves every epoch. (With one finite pass per epoch, Keras
+        destroyed the iterator at each epoch's end, and that stalled the
+        process with both cores idle for about 8 s in half of the epochs:
+        ``benchmarks/bench_estimate.py``.)
 
     Only one batch at a time (plus the prefetch buffer) is in memory as float32.
     """
@@ -497,14 +504,17 @@ def image_batches(images, index=None, batch_size=256, shuffle=False, seed=0, pai
         return out
 
     if shuffle and epoch is not None:
-        def epoch_order():
-            return np.random.default_rng([seed, int(epoch())]).permutation(index)
+        first = {}
 
-        ds = tf.data.Dataset.from_tensors(np.int64(0)).flat_map(   # re-evaluated every pass
-            lambda _: tf.data.Dataset.from_tensor_slices(tf.ensure_shape(
-                tf.numpy_function(epoch_order, [], tf.int64, stateful=True), (len(index),))))
-        ds = ds.batch(batch_size).apply(
-            tf.data.experimental.assert_cardinality(-(-len(index) // batch_size)))
+        def pass_order(k):                 # k counts the passes of one iterator
+            if k == 0:
+                first["epoch"] = int(epoch())
+            return np.random.default_rng([seed, first["epoch"] + int(k)]).permutation(index)
+
+        ds = tf.data.Dataset.range(np.iinfo(np.int64).max).flat_map(
+            lambda k: tf.data.Dataset.from_tensor_slices(tf.ensure_shape(
+                tf.numpy_function(pass_order, [k], tf.int64, stateful=True), (len(index),))
+            ).batch(batch_size))
     else:
         ds = tf.data.Dataset.from_tensor_slices(index)
         if shuffle:

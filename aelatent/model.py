@@ -138,6 +138,7 @@ def train(config: RunConfig, image_set, work_dir, verbose=2, callbacks=()):
         *callbacks,
     ]
     parts.trainer.fit(train_ds, validation_data=val_ds, epochs=config.epochs,
+                      steps_per_epoch=steps_per_epoch,      # train_ds repeats without end
                       callbacks=callbacks, verbose=verbose, shuffle=False)  # shuffled by tf.data
     return parts
 
@@ -182,7 +183,8 @@ def estimate_training_seconds(config: RunConfig, image_set, steps=4):
 
 
 class _EpochCounter(keras.callbacks.Callback):
-    """Tells the training pipeline which epoch is starting (see ``image_batches(epoch=...)``)."""
+    """Tells the training pipeline the epoch its first pass belongs to (see
+    ``image_batches(epoch=...)``): the one ``fit`` starts at, after a resume the restored one."""
 
     def __init__(self):
         super().__init__()

@@ -85,29 +85,31 @@ def test_image_batches_from_the_cache_keep_any_order(cache_file):
     np.testing.assert_allclose(out, images[index] / 255.0, rtol=0, atol=1e-7)
 
 
-def test_epoch_shuffle_is_a_seeded_permutation_per_epoch(cache_file):
+def test_epoch_shuffle_is_a_seeded_permutation_per_epoch_from_one_endless_iterator(cache_file):
     mapped, images = cache_file
-    index = np.arange(5, 45)
+    index = np.arange(5, 45)                 # 40 rows: passes of 16 + 16 + 8
     epoch = {"now": 0}
+    flat = (images.reshape(50, -1) / 255.0).astype(np.float32)
 
-    def order_of(ds):
-        x = np.concatenate([a for a, _ in ds.as_numpy_iterator()])
-        # recover the rows from the pixels (all 50 images differ)
-        flat = (images.reshape(50, -1) / 255.0).astype(np.float32)
-        return [int(np.flatnonzero((flat == row).all(axis=1))[0]) for row in x.reshape(len(x), -1)]
+    def passes_of(ds, n):
+        """The rows of the first n passes of a new iterator, and each pass's batch sizes."""
+        batches = [a for a, _ in ds.take(3 * n).as_numpy_iterator()]
+        rows = [[int(np.flatnonzero((flat == r).all(axis=1))[0]) for r in b.reshape(len(b), -1)]
+                for b in batches]
+        assert [len(r) for r in rows] == [16, 16, 8] * n      # every pass ends on its own batch
+        return [sum(rows[3 * k:3 * k + 3], []) for k in range(n)]
 
     ds = image_batches(mapped, index, batch_size=16, shuffle=True, seed=3, pairs=True,
                        epoch=lambda: epoch["now"])
-    first = order_of(ds)
-    again = order_of(ds)
-    epoch["now"] = 1
-    second = order_of(ds)
-    assert sorted(first) == list(index) and sorted(second) == list(index)
-    assert first == again            # same seed and epoch: same order
-    assert first != second           # the next epoch is reshuffled
+    first, second, third = passes_of(ds, 3)
+    assert all(sorted(p) == list(index) for p in (first, second, third))
+    assert len({tuple(first), tuple(second), tuple(third)}) == 3   # every epoch reshuffled
+    assert passes_of(ds, 1) == [first]                            # same seed and epoch: same order
+    epoch["now"] = 1                     # resumed at epoch 1: the uninterrupted run's passes
+    assert passes_of(ds, 2) == [second, third]
     other_seed = image_batches(mapped, index, batch_size=16, shuffle=True, seed=4, pairs=True,
                                epoch=lambda: 1)
-    assert order_of(other_seed) != second
+    assert passes_of(other_seed, 1) != [second]
 
 
 def test_streaming_the_cache_keeps_it_out_of_resident_memory(tmp_path):
