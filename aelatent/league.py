@@ -25,7 +25,7 @@ from .result_store import (ResultStore, code_fingerprint, file_fingerprint,
 from .validation import check_int
 
 #: By profile: images generated per sampler, bootstrap resamples per distance interval, images per
-#: row with dlib face descriptors (~0.1 s each on one core), the component counts of the
+#: row with dlib face descriptors (~8 ms each on 2 cores), the component counts of the
 #: mixture family compared in notebook XII, and the vectors per point of a tau selection and of
 #: the quality-novelty frontier (notebooks XII, XIV, XV). ``smoke`` demonstrates every step of
 #: the series in CI and is not meant to be precise: 8 dlib descriptors per row, a third of

@@ -48,15 +48,25 @@ def test_missing_packages_give_the_install_command(monkeypatch):
         face_descriptors._models.cache_clear()
 
 
-def test_worker_processes_do_not_rerun_an_unguarded_script(tmp_path):
-    """The pool's workers must not import the main script again (a spawned worker would)."""
-    import subprocess
-    script = tmp_path / "user_script.py"
-    script.write_text("from aelatent import face_descriptors, quality\n"
-                      "print('body')\n"
-                      "d = face_descriptors.face_descriptors(quality.noise_images(96, 64, seed=1),"
-                      " n_jobs=2)\n"
-                      "print(d.shape)\n")
-    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["body", "(96,", "128)"]
+def test_the_keras_network_gives_dlibs_own_descriptors():
+    """aelatent.dlib_resnet rebuilds dlib's network from its model file: same descriptors."""
+    import dlib
+
+    from aelatent.synthetic import synthetic_faces
+    images = np.concatenate([synthetic_faces(12, 64, seed=3)[0], quality.noise_images(4, 64, seed=2)])
+    chips = face_descriptors.face_chips(images)
+    own = dlib.face_recognition_model_v1(str(face_descriptors.model_files()[1]))
+    expected = np.asarray(own.compute_face_descriptor(chips))
+    ours = face_descriptors.face_descriptors(images, batch_size=5)     # batches of 5, 5, 5, 1
+    assert ours.shape == (16, face_descriptors.DESCRIPTOR_DIM)
+    np.testing.assert_allclose(ours, expected, rtol=0, atol=1e-5)
+    assert np.abs(expected).max() > 0.05          # real descriptors, not zeros
+
+
+def test_a_model_file_of_another_network_is_refused(tmp_path):
+    from aelatent import dlib_resnet
+    other = tmp_path / "other.dat"
+    landmarks = face_descriptors.model_files()[0]
+    other.write_bytes(landmarks.read_bytes()[:200_000])
+    with pytest.raises(ValueError, match="not dlib's face-recognition ResNet"):
+        dlib_resnet.read_layers(other)
