@@ -33,13 +33,15 @@ from .validation import check_int
 #: on the shared subset (6,750 z-points) the full-covariance mixtures fall apart from 20 on
 #: (held-out -0.47, -1.0, -17.7 nats/dim at 10, 20, 50), and 100 components, -134 nats/dim, cost
 #: 89 s of notebook XII's 1,127 (Intel Xeon, AVX-512) to show it once more. ``full`` (all of
-#: CelebA, 24 times the z-points) keeps 100.
+#: CelebA, 24 times the z-points) keeps 100. ``default`` gives dlib 500 images per row (150 until
+#: dlib's network ran in Keras): its KID-dlib ratio intervals shrink about threefold ([0.58, 1.05]
+#: instead of [0.61, 2.26] for ``pca_gmm10``, docs/results.md) for ~40 s more of notebook XII.
 LEAGUE_DEFAULTS = {
     "smoke": {"n_images": 200, "n_boot": 20, "n_descriptors": 8, "mixture_components": [1, 10],
               "n_frontier": 150},
-    "default": {"n_images": 2000, "n_boot": 100, "n_descriptors": 150,
+    "default": {"n_images": 2000, "n_boot": 100, "n_descriptors": 500,
                 "mixture_components": [1, 10, 20, 50], "n_frontier": 450},
-    "full": {"n_images": 5000, "n_boot": 200, "n_descriptors": 300,
+    "full": {"n_images": 5000, "n_boot": 200, "n_descriptors": 1000,
              "mixture_components": [1, 10, 20, 50, 100], "n_frontier": 450},
 }
 
