@@ -9,9 +9,10 @@ tests/test_face_descriptors.py compares them).
 
 The network (``dnn_face_recognition_ex.cpp`` of dlib's examples, the "ResNet-34
 with a few layers removed and half the filters"): a 7x7 convolution of stride
-2, a 3x3 max pool of stride 2, residual blocks of 32, 64, 128 and 256 filters
-(3, 4, 3, 3 and 1 blocks, the first of every stage but the first halving the
-side), a global average and a 128-unit linear layer without bias. Batch
+2, a 3x3 max pool of stride 2, five stages of residual blocks with 32, 64,
+128, 256 and 256 filters (3, 4, 3, 3 and 1 blocks; the first block of every
+stage but the first halves the side), a global average and a 128-unit linear
+layer without bias. Batch
 normalisation is frozen into per-channel affine layers. A strided convolution
 has no padding, a stride-1 one pads by one pixel; a block that halves the side
 adds its input average-pooled (2x2, stride 2) and, where the two differ in
