@@ -80,7 +80,7 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
                                 minimum=2)}
 
 
-def latent_geometry(run, n_prior=5000, core_quantile=0.99, seed=0):
+def latent_geometry(run, n_prior=5000, core_quantile=0.99, seed=0, mixture=None):
     """Where one run's training z-points lie, compared with N(0, I).
 
     Returns
@@ -97,6 +97,9 @@ def latent_geometry(run, n_prior=5000, core_quantile=0.99, seed=0):
         z-points' own (Aneja et al. 2021); ``active_units`` (variance >
         :data:`ACTIVE_VARIANCE`); for a VAE ``posterior_variance_mean``, the mean
         over components of the posterior variance averaged over validation images.
+
+    ``mixture``: the ``gmm10`` sampler already fitted to ``run.z_train`` (the league's row of
+    that key then needs no fit of its own); default: fitted here.
     """
     from .samplers import make_sampler
 
@@ -105,7 +108,7 @@ def latent_geometry(run, n_prior=5000, core_quantile=0.99, seed=0):
     gaussian = LatentGaussian(core_quantile=core_quantile).fit(z)
     origin = float(gaussian.mahalanobis(np.zeros((1, n)))[0])
     prior = np.random.default_rng(seed).standard_normal((n_prior, n))
-    mixture = make_sampler("gmm10").fit(z)
+    mixture = make_sampler("gmm10").fit(z) if mixture is None else mixture
     floor = np.quantile(mixture.score_samples(z), 0.01)
     out = {"radius_mean": float(r.mean()), "radius_std": float(r.std()),
            "chi_mean": float(scipy.stats.chi.mean(n)), "chi_std": float(scipy.stats.chi.std(n)),
@@ -288,13 +291,15 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
     from .samplers import make_sampler
     from .trailing_axes import select_trailing_scale
 
-    geometry = pd.DataFrame({kind: {**loss_terms(run), **latent_geometry(run, seed=seed)}
-                             for kind, run in runs.items()}).T
+    # one 10-component mixture per kind, for the geometry's holes and the league's gmm10 row
+    mixtures = {kind: make_sampler("gmm10").fit(run.z_train) for kind, run in runs.items()}
+    geometry = pd.DataFrame({kind: {**loss_terms(run), **latent_geometry(
+        run, seed=seed, mixture=mixtures[kind])} for kind, run in runs.items()}).T
     leagues = {}
     for kind, run in runs.items():
         if progress:
             print(f"league of the {kind}:")
-        fitted = {}
+        fitted = {"gmm10": mixtures[kind]}
         for name, key in tuned.items():
             chosen = select_trailing_scale(run, make_sampler(key),      # fitted only if not stored
                                            n_images=n_frontier, seed=seed)
