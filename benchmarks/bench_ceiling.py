@@ -132,8 +132,13 @@ def matmul_rates(size=2048, repeat=5):
 def training_rate(config, steps=30, rounds=3):
     """Compute-bound training: images/s (median, best) and images per CPU second.
 
-    One float batch held in memory is repeated, so there is no input work.
+    One float batch held in memory is repeated, so there is no input work. One
+    ``fit`` of ``rounds + 1`` epochs of ``steps`` on a dataset without end, each
+    epoch a round (the first traces and warms up): a ``fit`` per round would
+    destroy its ``tf.data`` iterator at the end, which can stall the process for
+    seconds (benchmarks/README.md, 2026-12-04 evening).
     """
+    import keras
     import tensorflow as tf
     from aelatent.model import build_autoencoder, seed_everything
 
@@ -142,14 +147,22 @@ def training_rate(config, steps=30, rounds=3):
     rng = np.random.default_rng(0)
     batch = rng.random((config.batch_size, config.image_size, config.image_size, 3),
                        dtype=np.float32)
-    ds = tf.data.Dataset.from_tensors((batch, batch)).repeat(steps)
-    autoencoder.fit(ds, epochs=1, verbose=0, shuffle=False)     # trace and warm up
-    rates, cpus = [], []
-    for _ in range(rounds):
-        with Timer() as t:
-            autoencoder.fit(ds, epochs=1, verbose=0, shuffle=False)
-        rates.append(steps * config.batch_size / t.wall)
-        cpus.append(steps * config.batch_size / t.cpu)
+    ds = tf.data.Dataset.from_tensors((batch, batch)).repeat()
+    rates, cpus, clock = [], [], {}
+
+    class Rounds(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            clock["start"] = Timer().__enter__()
+
+        def on_epoch_end(self, epoch, logs=None):
+            t = clock["start"]
+            t.__exit__(None, None, None)
+            if epoch:                                    # the first epoch traces and warms up
+                rates.append(steps * config.batch_size / t.wall)
+                cpus.append(steps * config.batch_size / t.cpu)
+
+    autoencoder.fit(ds, epochs=rounds + 1, steps_per_epoch=steps, verbose=0, shuffle=False,
+                    callbacks=[Rounds()])
     return median(rates), max(rates), median(cpus)
 
 
