@@ -86,6 +86,29 @@ class Timer:
         return False
 
 
+def epoch_timer():
+    """A Keras callback timing each epoch up to its last training batch (wall and CPU)."""
+    import keras
+
+    class EpochTimer(keras.callbacks.Callback):
+        def __init__(self):
+            super().__init__()
+            self.walls, self.cpus = [], []
+
+        def on_epoch_begin(self, epoch, logs=None):
+            self._start = (time.perf_counter(), time.process_time())
+            self._last = self._start
+
+        def on_train_batch_end(self, batch, logs=None):
+            self._last = (time.perf_counter(), time.process_time())
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.walls.append(self._last[0] - self._start[0])
+            self.cpus.append(self._last[1] - self._start[1])
+
+    return EpochTimer()
+
+
 def timed(function, *args, repeat=1, **kwargs):
     """Run ``function`` ``repeat`` times; return (last result, median wall s, median CPU s)."""
     walls, cpus, result = [], [], None

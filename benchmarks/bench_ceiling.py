@@ -18,7 +18,7 @@ import argparse
 import math
 import os
 
-from _common import Timer, footer, header, median, table
+from _common import Timer, epoch_timer, footer, header, median, table
 
 import numpy as np
 
@@ -138,7 +138,6 @@ def training_rate(config, steps=30, rounds=3):
     destroy its ``tf.data`` iterator at the end, which can stall the process for
     seconds (benchmarks/README.md, 2026-12-04 evening).
     """
-    import keras
     import tensorflow as tf
     from aelatent.model import build_autoencoder, seed_everything
 
@@ -148,21 +147,12 @@ def training_rate(config, steps=30, rounds=3):
     batch = rng.random((config.batch_size, config.image_size, config.image_size, 3),
                        dtype=np.float32)
     ds = tf.data.Dataset.from_tensors((batch, batch)).repeat()
-    rates, cpus, clock = [], [], {}
-
-    class Rounds(keras.callbacks.Callback):
-        def on_epoch_begin(self, epoch, logs=None):
-            clock["start"] = Timer().__enter__()
-
-        def on_epoch_end(self, epoch, logs=None):
-            t = clock["start"]
-            t.__exit__(None, None, None)
-            if epoch:                                    # the first epoch traces and warms up
-                rates.append(steps * config.batch_size / t.wall)
-                cpus.append(steps * config.batch_size / t.cpu)
-
+    timer = epoch_timer()
     autoencoder.fit(ds, epochs=rounds + 1, steps_per_epoch=steps, verbose=0, shuffle=False,
-                    callbacks=[Rounds()])
+                    callbacks=[timer])
+    images = steps * config.batch_size      # the first epoch traces and warms up: not counted
+    rates = [images / wall for wall in timer.walls[1:]]
+    cpus = [images / cpu for cpu in timer.cpus[1:]]
     return median(rates), max(rates), median(cpus)
 
 

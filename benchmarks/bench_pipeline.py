@@ -28,34 +28,11 @@ the compute-bound rate; plus the one-time decode cost.
 from __future__ import annotations
 
 import argparse
-import time
 
-from _common import SHARED_SUBSET, Timer, median, run_in_temporary_folder, table, verdict
+from _common import (SHARED_SUBSET, Timer, epoch_timer, median, run_in_temporary_folder, table,
+                     verdict)
 
 import numpy as np
-
-
-def epoch_timer():
-    """A Keras callback timing each epoch up to its last training batch (wall and CPU)."""
-    import keras
-
-    class EpochTimer(keras.callbacks.Callback):
-        def __init__(self):
-            super().__init__()
-            self.walls, self.cpus = [], []
-
-        def on_epoch_begin(self, epoch, logs=None):
-            self._start = (time.perf_counter(), time.process_time())
-            self._last = self._start
-
-        def on_train_batch_end(self, batch, logs=None):
-            self._last = (time.perf_counter(), time.process_time())
-
-        def on_epoch_end(self, epoch, logs=None):
-            self.walls.append(self._last[0] - self._start[0])
-            self.cpus.append(self._last[1] - self._start[1])
-
-    return EpochTimer()
 
 
 def naive_load(folder, names, config):
