@@ -23,6 +23,7 @@ from .distances import kernel_distance
 from .errors import ConfigError
 from .samplers.mixture import (PCAMixtureSampler, leave_one_out_residuals, principal_split,
                                trailing_regression, whitened_lead)
+from .samplers.reencoded import ReencodedSampler
 from .stats import check_sample
 from .validation import check_fitted, check_int, check_real
 
@@ -398,9 +399,10 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
     Parameters
     ----------
     run : aelatent.runs.Run
-    sampler : PCAMixtureSampler
+    sampler : PCAMixtureSampler or ReencodedSampler of one
         Fitted on ``run.z_train``, or not fitted: then it is fitted here (in place, so the
-        caller shares the fit) when the selection is not stored. A copy is tuned; the
+        caller shares the fit) when the selection is not stored. A re-encoded sampler is tuned
+        by its re-encoded images. A copy is tuned; the
         sampler's own tau is left as it is.
     scales : sequence of float
     n_images : int
@@ -415,9 +417,10 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
     from .league import run_fingerprint
     from .result_store import ResultStore, code_fingerprint, module_dependencies
 
-    if not isinstance(sampler, PCAMixtureSampler):
-        raise ConfigError("select_trailing_scale tunes a PCAMixtureSampler, got "
-                          f"{type(sampler).__name__}.")
+    inner = sampler.sampler if isinstance(sampler, ReencodedSampler) else sampler
+    if not isinstance(inner, PCAMixtureSampler):
+        raise ConfigError("select_trailing_scale tunes a PCAMixtureSampler (or a ReencodedSampler "
+                          f"of one), got {type(inner).__name__}.")
     n_images = check_int(n_images, "n_images", minimum=10)
     scales = [check_real(tau, "trailing_scale", low=0) for tau in scales]
     key = {"sampler": type(sampler).__name__, "params": sampler.get_params(deep=True),
@@ -439,10 +442,8 @@ def select_trailing_scale(run, sampler, scales=(0.0, 0.25, 0.5, 0.75, 1.0), n_im
     table = pd.DataFrame({"kid_to_train_recon": pd.Series(dict(kid), name="tau")})
     table.index.name = "tau"
     best = float(table["kid_to_train_recon"].idxmin())
-    # a copy: the sampler given (e.g. the league's pca_gmm10) keeps its own tau (a shallow
-    # copy: tau is a plain attribute, the fitted parts are only read -- a deep copy would
-    # rebuild e.g. a diffusion prior's Keras model)
-    tuned = copy.copy(sampler).set_params(trailing_scale=best)
+    # a copy: the sampler given (e.g. the league's pca_gmm10) keeps its own tau
+    tuned = with_trailing_scale(sampler, best)
     return TrailingScaleSelection(table, best, tuned, reused=found is not None)
 
 
@@ -456,16 +457,28 @@ def _kid_by_scale(run, sampler, scales, n_images, seed):
 
     if not hasattr(sampler, "n_features_in_"):
         sampler.fit(run.z_train)
-    sampler = copy.copy(sampler)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(run.z_train), min(n_images, len(run.z_train)), replace=False))
     reference = onet_features(run.decode(run.z_train[rows]))
     kid = []
     for tau in scales:
-        sampler.set_params(trailing_scale=tau)
         kid.append((float(tau), kernel_distance(reference, onet_features(run.decode(
-            sampler.sample(n_images, random_state=seed))))))
+            with_trailing_scale(sampler, tau).sample(n_images, random_state=seed))))))
     return kid
+
+
+def with_trailing_scale(sampler, tau):
+    """A copy of a :class:`PCAMixtureSampler` at trailing scale ``tau``, or of a
+    :class:`ReencodedSampler` whose inner sampler is at ``tau``; ``sampler`` keeps its own.
+
+    Shallow copies: tau is a plain attribute and the fitted parts are only read (a deep copy
+    would rebuild e.g. a diffusion prior's Keras model).
+    """
+    if isinstance(sampler, ReencodedSampler):
+        out = copy.copy(sampler)
+        out.sampler = with_trailing_scale(sampler.sampler, tau)
+        return out
+    return copy.copy(sampler).set_params(trailing_scale=tau)
 
 
 def _with_interval(point):

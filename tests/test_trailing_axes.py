@@ -207,6 +207,14 @@ def test_trailing_scale_is_chosen_on_training_images_and_leaves_the_sampler_alon
                                   trailing="neighbours").fit(small_run.z_train)
     chosen = select_trailing_scale(small_run, diffusion, scales=(0.0, 1.0), n_images=30, seed=0)
     assert chosen.best in (0.0, 1.0) and diffusion.trailing_scale == 1.0
+    # a re-encoded sampler is tuned by its re-encoded images; it shares its inner sampler's fit
+    from aelatent.samplers import ReencodedSampler
+    reencoded = ReencodedSampler(make_sampler("pca_gmm3")).bind(small_run)
+    chosen = select_trailing_scale(small_run, reencoded, scales=(0.0, 1.0), n_images=30, seed=0)
+    assert hasattr(reencoded.sampler, "n_features_in_") and reencoded.sampler.trailing_scale == 1.0
+    assert chosen.sampler.sampler.trailing_scale == chosen.best
+    assert chosen.sampler.autoencoder_ is small_run
+    assert not np.allclose(chosen.table["kid_to_train_recon"], selection.table["kid_to_train_recon"])
 
 
 def test_a_stored_tau_selection_is_read_not_fitted_and_a_code_change_recomputes_it(small_run,

@@ -25,6 +25,8 @@ One module per family:
 :mod:`.diffusion`      :class:`DiffusionSampler` (a diffusion prior, DDIM sampling)
 :mod:`.knn`            :class:`KNNCorrectedSampler` (pulled toward nearest z-points; XI),
                        :class:`NeighbourMixSampler` (part of the way toward a neighbour)
+:mod:`.reencoded`      :class:`ReencodedSampler` (another sampler's vectors through the
+                       autoencoder once more: z -> E(D(z)); XII)
 =====================  ===========================================================
 
 :data:`SAMPLERS` maps the keys of the sampler league table (notebook XII) to
@@ -46,6 +48,7 @@ from .knn import KNNCorrectedSampler, NeighbourMixSampler
 from .mixture import GMMSampler, PCAMixtureSampler, mixture_selection
 from .diffusion import DiffusionSampler
 from .flow import RealNVPSampler
+from .reencoded import ReencodedSampler
 from .registry import FAMILIES, SAMPLERS, make_sampler
 from .two_stage import TwoStageVAESampler
 
@@ -54,5 +57,5 @@ __all__ = ["LatentSampler", "DensityMixin", "held_out_log_likelihood", "NormalSa
            "MultivariateNormalSampler", "PCAAlignedSampler", "GMMSampler", "PCAMixtureSampler",
            "mixture_selection", "KDESampler", "TwoStageVAESampler", "RealNVPSampler", "DiffusionSampler",
            "KNNCorrectedSampler",
-           "NeighbourMixSampler",
+           "NeighbourMixSampler", "ReencodedSampler",
            "SAMPLERS", "FAMILIES", "make_sampler"]

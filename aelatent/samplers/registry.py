@@ -13,6 +13,7 @@ from .knn import KNNCorrectedSampler, NeighbourMixSampler
 from .mixture import COVARIANCE_TYPES, GMMSampler, PCAMixtureSampler
 from .diffusion import DiffusionSampler
 from .flow import RealNVPSampler
+from .reencoded import ReencodedSampler
 from .two_stage import TwoStageVAESampler
 
 #: League-table keys -> factories of configured, unfitted samplers, in table order.
@@ -57,11 +58,15 @@ FAMILIES = {
     "factors_tau": (partial(PCAMixtureSampler, trailing="factors"), "trailing_scale", float),
 }
 
+#: Suffix of a key whose vectors are re-encoded once (:class:`ReencodedSampler`), e.g.
+#: ``conditional_tau0.5_reencoded``.
+REENCODED = "_reencoded"
+
 #: Families whose keys may end in ``_<covariance type>``.
 _COVARIANCE_SUFFIX = ("gmm", "bgmm", "pca_gmm")
 
 
-def make_sampler(key):
+def make_sampler(key, autoencoder=None):
     """A configured, unfitted sampler for a league-table key.
 
     Besides the keys of :data:`SAMPLERS`, every key of a family of
@@ -72,14 +77,27 @@ def make_sampler(key):
     ``trailing_tau<tau>`` / ``conditional_tau<tau>`` / ``factors_tau<tau>``: ``pca_gmm10`` with
     its trailing axes' noise (independent), residuals (conditional on the leading axes) or
     deviations from their component's factor model scaled by tau (notebook XIV).
-    The parameters are checked as soon as the sampler is made.
+    Any of these keys followed by ``_reencoded`` passes the vectors once more through the
+    ``autoencoder`` (:class:`ReencodedSampler`). The parameters are checked as soon as the
+    sampler is made.
+
+    Parameters
+    ----------
+    key : str
+    autoencoder : aelatent.runs.Run, optional
+        Needed by ``..._reencoded`` keys only.
 
     Raises
     ------
     ConfigError
-        For an unknown key (the message lists the known ones) or an
-        out-of-range parameter in it.
+        For an unknown key (the message lists the known ones), an out-of-range parameter in it,
+        or a ``_reencoded`` key without an autoencoder.
     """
+    if isinstance(key, str) and key.endswith(REENCODED) and key != REENCODED:
+        if autoencoder is None:
+            raise ConfigError(f"{key!r} re-encodes its vectors: make_sampler needs the autoencoder "
+                              "(e.g. make_sampler(key, autoencoder=run)).")
+        return ReencodedSampler(make_sampler(key[:-len(REENCODED)])).bind(autoencoder)
     if key in SAMPLERS:
         return SAMPLERS[key]()
     for prefix, (build, name, kind) in FAMILIES.items():
@@ -98,4 +116,5 @@ def make_sampler(key):
             sampler._check_params()
             return sampler
     raise ConfigError(f"unknown sampler key {key!r}; known keys: {', '.join(SAMPLERS)} "
-                      f"(and {', '.join(p + '<value>' for p in FAMILIES)}).")
+                      f"(and {', '.join(p + '<value>' for p in FAMILIES)}; any of them + "
+                      f"{REENCODED!r}).")
