@@ -31,29 +31,39 @@ KEY_SAMPLERS = ("normal", "component_fact0.5", "mvn", "gmm10", "pca_gmm10")
 #: Samplers whose trailing-axis scale tau each kind chooses for itself, on its training images
 #: (:func:`aelatent.trailing_axes.select_trailing_scale`), as notebook XII does: league key ->
 #: the sampler tuned. The best of them is what a kind's generation is judged by.
-TUNED_SAMPLERS = {"conditional_tuned": "conditional_gmm10"}
+TUNED_SAMPLERS = {"conditional_tuned": "conditional_gmm10",
+                  "reencoded_tuned": "conditional_gmm10_reencoded"}
 
 #: A component is *active* when its variance across the images exceeds this (Burda et al. 2016).
 ACTIVE_VARIANCE = 0.01
 
 
 #: By profile: the VAE's KL weights of the sweep (the run's own kl_weight joins them), images
-#: per sampler and bootstrap resamples of the key-sampler leagues.
+#: per sampler and bootstrap resamples of the key-sampler leagues, the noise shares of the plain
+#: AE trained with noisy z, and whether the sweep and that AE are trained at all (``sweeps``):
+#: in ``default`` they are three of the five trainings of notebook XV, about a third of the
+#: series' time, so there they are asked for (``sweeps = True``, ``make run SWEEPS=1``); ``smoke``
+#: trains them (CI runs every cell) and ``full`` too.
 COMPARISON_DEFAULTS = {
-    "smoke": {"betas": [0.001], "n_images": 200, "n_boot": 20, "latent_noise": [0.1]},
-    "default": {"betas": [0.001, 0.1], "n_images": 2000, "n_boot": 100, "latent_noise": [0.1]},
-    "full": {"betas": [0.001, 0.1], "n_images": 5000, "n_boot": 200, "latent_noise": [0.1]},
+    "smoke": {"betas": [0.001], "n_images": 200, "n_boot": 20, "latent_noise": [0.1],
+              "sweeps": True},
+    "default": {"betas": [0.001, 0.1], "n_images": 2000, "n_boot": 100, "latent_noise": [0.1],
+                "sweeps": False},
+    "full": {"betas": [0.001, 0.1], "n_images": 5000, "n_boot": 200, "latent_noise": [0.1],
+             "sweeps": True},
 }
 
 
-def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_noise=None):
+def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_noise=None,
+                        sweeps=None):
     """Notebook XV's settings: its parameters where given, else :data:`COMPARISON_DEFAULTS`.
 
     ``None`` takes the profile's value (as notebook XII's :func:`aelatent.league.league_defaults`
-    does); ``betas=()`` skips the sweep, ``latent_noise=()`` the plain AE trained with noisy z.
-    Returns a dict with keys ``betas``, ``n_images``, ``n_boot``, ``latent_noise`` and
-    ``n_frontier`` (vectors per point of each kind's tau selection: notebook XII's, so the plain
-    AE's selection of XII is reused).
+    does); ``betas=()`` skips the sweep, ``latent_noise=()`` the plain AE trained with noisy z,
+    ``sweeps=False`` both (``True`` trains both, with the profile's values where ``betas`` or
+    ``latent_noise`` is None). Returns a dict with keys ``betas``, ``n_images``, ``n_boot``,
+    ``latent_noise``, ``sweeps`` and ``n_frontier`` (vectors per point of each kind's tau
+    selection: notebook XII's, so the plain AE's selection of XII is reused).
     """
     from .errors import ConfigError
     from .league import league_defaults
@@ -62,6 +72,9 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
     if profile not in COMPARISON_DEFAULTS:
         raise ConfigError(f"unknown profile {profile!r}; choose one of {sorted(COMPARISON_DEFAULTS)}.")
     defaults = COMPARISON_DEFAULTS[profile]
+    sweeps = defaults["sweeps"] if sweeps is None else bool(sweeps)
+    if not sweeps:
+        betas, latent_noise = (), ()
     if betas is None:
         betas = defaults["betas"]
     betas = [float(b) for b in betas]
@@ -72,7 +85,7 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
     if any(not 0 < x < 1 for x in latent_noise):
         raise ConfigError(f"latent_noise must be shares in (0, 1) of each axis's spread, got "
                           f"{latent_noise}.")
-    return {"betas": betas, "latent_noise": latent_noise,
+    return {"betas": betas, "latent_noise": latent_noise, "sweeps": bool(betas or latent_noise),
             "n_frontier": league_defaults(profile)["n_frontier"],
             "n_images": check_int(defaults["n_images"] if n_images is None else n_images, "n_images",
                                   minimum=10),
@@ -285,10 +298,13 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
 
     Every kind also gets the samplers of ``tuned`` (league key -> sampler key) with the scale tau
     of their trailing axes chosen on its own training images (``n_frontier`` vectors per scale);
-    the chosen tau joins the geometry table as ``{key}_tau``.
+    the chosen tau joins the geometry table as ``{key}_tau``. A sampler key ending in
+    ``_reencoded`` passes the vectors through the kind's own autoencoder once more
+    (:class:`aelatent.samplers.ReencodedSampler`) and shares the fit of the key without it.
     """
     from .league import sampler_league
-    from .samplers import make_sampler
+    from .samplers import ReencodedSampler, make_sampler
+    from .samplers.registry import REENCODED
     from .trailing_axes import select_trailing_scale
 
     # one 10-component mixture per kind, for the geometry's holes and the league's gmm10 row
@@ -299,10 +315,14 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
     for kind, run in runs.items():
         if progress:
             print(f"league of the {kind}:")
-        fitted = {"gmm10": mixtures[kind]}
+        fitted, bases = {"gmm10": mixtures[kind]}, {}
         for name, key in tuned.items():
-            chosen = select_trailing_scale(run, make_sampler(key),      # fitted only if not stored
-                                           n_images=n_frontier, seed=seed)
+            # a re-encoded sampler shares its base's fit (fitted only if a selection is not stored)
+            base = key.removesuffix(REENCODED)
+            if base not in bases:
+                bases[base] = make_sampler(base)
+            sampler = ReencodedSampler(bases[base]).bind(run) if base != key else bases[base]
+            chosen = select_trailing_scale(run, sampler, n_images=n_frontier, seed=seed)
             fitted[name] = chosen.sampler
             geometry.loc[kind, f"{name}_tau"] = chosen.best
         leagues[kind] = sampler_league(run, [*keys, *tuned], n_images=n_images, seed=seed,

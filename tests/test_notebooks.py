@@ -101,7 +101,7 @@ def test_notebook_12_new_samplers_the_density_alone_and_the_frontier(series_run)
     m = read_metrics(series_run, "12_sampler_comparison")
     for key in ("conditional_gmm10", "diffusion", "trailing_tuned", "conditional_tuned",
                 "conditional_diffusion", "conditional_diffusion_tuned", "factors_gmm10",
-                "factors_tuned"):
+                "factors_tuned", "reencoded_tuned"):
         assert np.isfinite(m[f"{key}_kid_onet"]) and m[f"{key}_nn_train_reencoded"] > 0, key
     # a diffusion prior on the leading axes has no density; its tau is chosen like the others'
     assert "conditional_diffusion_log_likelihood" not in m
@@ -110,7 +110,7 @@ def test_notebook_12_new_samplers_the_density_alone_and_the_frontier(series_run)
     # faces than N(0, I)'s images are
     assert m["recon_kid_onet_recon"] < m["normal_kid_onet_recon"]
     assert m["trailing_tuned_tau"] in TAUS and m["conditional_tuned_tau"] in TAUS
-    assert m["factors_tuned_tau"] in TAUS
+    assert m["factors_tuned_tau"] in TAUS and m["reencoded_tuned_tau"] in TAUS
     # the factor model of the trailing axes has a density, and it beats noise too
     assert m["factors_gmm10_log_likelihood"] > m["normal_log_likelihood"]
     # the conditional sampler's density explains held-out z-points at least as well as noise
@@ -156,7 +156,7 @@ def test_notebook_15_model_comparison(series_run):
     assert m["ae_recon_kid_onet"] == pytest.approx(league["recon_kid_onet"], rel=1e-6)
     # every kind is judged by notebook XII's best samplers too, with tau chosen on its own images
     for kind in ("ae", "vae", "rae"):
-        assert m[f"{kind}_conditional_tuned_tau"] in TAUS
+        assert m[f"{kind}_conditional_tuned_tau"] in TAUS and m[f"{kind}_reencoded_tuned_tau"] in TAUS
         ratio = m[f"{kind}_conditional_tuned_ratio_own_recon"]
         assert (m[f"{kind}_conditional_tuned_ratio_own_recon_low"] < ratio
                 < m[f"{kind}_conditional_tuned_ratio_own_recon_high"])
