@@ -11,7 +11,7 @@ RUN_NAME ?=
 SEED ?= 0
 MODEL ?= ae
 SECOND_CASE ?= 1
-SWEEPS ?= 1
+SWEEPS ?=
 
 .PHONY: setup browser lock run report test regress regress-update bench figures clean
 
@@ -42,10 +42,10 @@ lock:  ## re-resolve requirements.txt in a fresh venv and write its exact versio
 		> "$$tmp/lock"; mv "$$tmp/lock" requirements-lock.txt
 	@echo "requirements-lock.txt rewritten: refresh the references too (make regress-update)"
 
-run: setup  ## run the notebook series: make run [DATA=/path/to/celeba] [PROFILE=smoke|default|full] [MODEL=ae|vae|rae] [SECOND_CASE=0] [SWEEPS=0]
+run: setup  ## run the notebook series: make run [DATA=/path/to/celeba] [PROFILE=smoke|default|full] [MODEL=ae|vae|rae] [SECOND_CASE=0] [SWEEPS=0|1]
 	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/python -m aelatent run --profile $(PROFILE) --data "$(DATA)" \
 		--run-name "$(RUN_NAME)" --seed $(SEED) --model $(MODEL) $(if $(filter 0,$(SECOND_CASE)),--no-second-case) \
-		$(if $(filter 0,$(SWEEPS)),--no-sweeps)
+		$(if $(filter 0,$(SWEEPS)),--no-sweeps) $(if $(filter 1,$(SWEEPS)),--sweeps)
 
 report: setup  ## write runs/<run>/report/index.html for the last run (or RUN_NAME=...)
 	$(BIN)/python -m aelatent report --run-name "$(RUN_NAME)"

@@ -19,15 +19,16 @@ from .run_request import RunRequest
 from .runner import run_series
 
 
-def run_parameters(no_second_case=False, no_sweeps=False):
-    """The papermill parameters that leave trainings out (``make run SECOND_CASE=0 SWEEPS=0``):
-    notebook II's second autoencoder; notebook XV's KL-weight sweep and noisy-z autoencoder.
-    Notebooks without such a parameter ignore it. None when nothing is left out."""
+def run_parameters(no_second_case=False, sweeps=None):
+    """The papermill parameters that choose trainings (``make run SECOND_CASE=0 SWEEPS=0|1``):
+    notebook II's second autoencoder; notebook XV's KL-weight sweep and noisy-z autoencoder
+    (``sweeps`` None: the profile's choice). Notebooks without such a parameter ignore it. None
+    when nothing is chosen."""
     extra = {}
     if no_second_case:
         extra["second_case"] = False
-    if no_sweeps:
-        extra.update(beta_sweep=False, latent_noise=[])
+    if sweeps is not None:
+        extra["sweeps"] = bool(sweeps)
     return extra or None
 
 
@@ -52,9 +53,12 @@ def main(argv=None):
     run.add_argument("--only", nargs="*", help="run only these notebooks (numbers or names)")
     run.add_argument("--no-second-case", action="store_true",
                      help="notebook II skips its second autoencoder (saves one training)")
-    run.add_argument("--no-sweeps", action="store_true",
-                     help="notebook XV skips the VAE's KL-weight sweep and the plain AE trained "
-                          "with noisy z (saves three trainings in the default profile, two in smoke)")
+    sweeps = run.add_mutually_exclusive_group()
+    sweeps.add_argument("--sweeps", action="store_true", default=None,
+                        help="notebook XV trains the VAE's KL-weight sweep and the plain AE with "
+                             "noisy z (three more trainings; the default profile leaves them out)")
+    sweeps.add_argument("--no-sweeps", dest="sweeps", action="store_false",
+                        help="notebook XV skips them (two trainings fewer in smoke and full)")
     rep = sub.add_parser("report", help="write the HTML report runs/<run>/report/ of an "
                                         "executed series")
     rep.add_argument("--run-name", default="",
@@ -81,7 +85,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
-            extra = run_parameters(args.no_second_case, args.no_sweeps)
+            extra = run_parameters(args.no_second_case, args.sweeps)
             request = RunRequest(args.profile, args.data, args.run_name, args.seed, args.model)
             run_series(request, args.only, progress=True, report=True, extra_parameters=extra)
         elif args.command == "report":

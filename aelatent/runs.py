@@ -261,8 +261,8 @@ def announce_training(config, image_set, say=print):
         say("  that is long for a CPU; faster choices: PROFILE=smoke (a few minutes), a part of the "
             "data (max_images=20000), or a GPU (pip install 'tensorflow[and-cuda]'). Notebook II "
             "trains a second autoencoder as long unless its parameter second_case = False "
-            "(make run SECOND_CASE=0), notebook XV five more (two without the sweeps: "
-            "make run SWEEPS=0).")
+            "(make run SECOND_CASE=0), notebook XV two more (five with its sweeps: make run "
+            "SWEEPS=1, the smoke and full profiles' choice).")
     return seconds
 
 

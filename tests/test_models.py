@@ -125,7 +125,7 @@ def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
     for profile in ("smoke", "default"):
         assert (comparison_settings(profile)["n_frontier"]
                 == league_defaults(profile)["n_frontier"])
-    assert comparison_settings("default", betas=())["betas"] == []
+    assert comparison_settings("smoke", betas=())["betas"] == []
     assert comparison_settings("default", betas=[0.5], n_images=50)["n_images"] == 50
     with pytest.raises(ConfigError, match="positive KL weights"):
         comparison_settings("smoke", betas=[0.0])
@@ -133,6 +133,13 @@ def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
         comparison_settings("tiny")
     assert comparison_settings("smoke")["latent_noise"] == [0.1]
     assert comparison_settings("smoke", latent_noise=())["latent_noise"] == []
+    # the default profile leaves the sweep and the noisy-z AE out unless asked; smoke trains them
+    assert comparison_settings("smoke")["sweeps"] and comparison_settings("full")["sweeps"]
+    quick = comparison_settings("default")
+    assert (quick["betas"], quick["latent_noise"], quick["sweeps"]) == ([], [], False)
+    asked = comparison_settings("default", sweeps=True)
+    assert (asked["betas"], asked["latent_noise"]) == ([0.001, 0.1], [0.1]) and asked["sweeps"]
+    assert comparison_settings("smoke", sweeps=False, betas=[0.5])["betas"] == []
     with pytest.raises(ConfigError, match="shares in"):
         comparison_settings("smoke", latent_noise=[1.0])
 

@@ -132,8 +132,9 @@ def test_leaving_trainings_out_reaches_parameters_the_notebooks_declare():
 
     assert run_parameters() is None
     assert run_parameters(no_second_case=True) == {"second_case": False}
-    extra = run_parameters(no_second_case=True, no_sweeps=True)
-    assert extra == {"second_case": False, "beta_sweep": False, "latent_noise": []}
+    assert run_parameters(sweeps=True) == {"sweeps": True}
+    extra = run_parameters(no_second_case=True, sweeps=False)
+    assert extra == {"second_case": False, "sweeps": False}
     declared = set()
     for book in series():
         cells = json.loads(book.read_text())["cells"]
