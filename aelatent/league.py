@@ -26,8 +26,8 @@ from .validation import check_int
 
 #: By profile: images generated per sampler, bootstrap resamples per distance interval, images per
 #: row with dlib face descriptors (~8 ms each on 2 cores), the component counts of the
-#: mixture family compared in notebook XII, and the vectors per point of a tau selection and of
-#: the quality-novelty frontier (notebooks XII, XIV, XV). ``smoke`` demonstrates every step of
+#: mixture family compared in notebook XII, the vectors per point of the quality-novelty
+#: frontier (notebooks XII, XIV) and per tau of a tau selection (XII, XV). ``smoke`` demonstrates every step of
 #: the series in CI and is not meant to be precise: 8 dlib descriptors per row, a third of
 #: ``default``'s vectors per frontier point. ``default``'s mixture family stops at 50 components:
 #: on the shared subset (6,750 z-points) the full-covariance mixtures fall apart from 20 on
@@ -36,13 +36,17 @@ from .validation import check_int
 #: CelebA, 24 times the z-points) keeps 100. ``default`` gives dlib 500 images per row (150 until
 #: dlib's network ran in Keras): its KID-dlib ratio intervals shrink about threefold ([0.58, 1.05]
 #: instead of [0.61, 2.26] for ``pca_gmm10``, docs/results.md) for ~40 s more of notebook XII.
+#: ``n_selection``: vectors per tau of a tau selection. In ``default`` as many as a league row:
+#: at 450 the choice between tau 0.5 and 0.75 followed the seed of the selection (0.75 with
+#: seed 0, 0.5 with seed 1), at 2,000 both seeds chose 0.5 for the conditional sampler, re-encoded
+#: or not, as the league's ratios to the reconstructions do (docs/results.md).
 LEAGUE_DEFAULTS = {
     "smoke": {"n_images": 200, "n_boot": 20, "n_descriptors": 8, "mixture_components": [1, 10],
-              "n_frontier": 150},
+              "n_frontier": 150, "n_selection": 150},
     "default": {"n_images": 2000, "n_boot": 100, "n_descriptors": 500,
-                "mixture_components": [1, 10, 20, 50], "n_frontier": 450},
+                "mixture_components": [1, 10, 20, 50], "n_frontier": 450, "n_selection": 2000},
     "full": {"n_images": 5000, "n_boot": 200, "n_descriptors": 1000,
-             "mixture_components": [1, 10, 20, 50, 100], "n_frontier": 450},
+             "mixture_components": [1, 10, 20, 50, 100], "n_frontier": 450, "n_selection": 2000},
 }
 
 
@@ -53,13 +57,14 @@ def league_defaults(profile, **overrides):
     ----------
     profile : {"smoke", "default", "full"}
     **overrides
-        ``n_images``, ``n_boot``, ``n_descriptors``, ``mixture_components`` or ``n_frontier``;
+        ``n_images``, ``n_boot``, ``n_descriptors``, ``mixture_components``, ``n_frontier`` or
+        ``n_selection``;
         ``None`` keeps the profile's value (:data:`LEAGUE_DEFAULTS`).
 
     Returns
     -------
     dict
-        The five settings.
+        The six settings.
 
     Examples
     --------

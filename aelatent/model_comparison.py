@@ -62,7 +62,7 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
     does); ``betas=()`` skips the sweep, ``latent_noise=()`` the plain AE trained with noisy z,
     ``sweeps=False`` both (``True`` trains both, with the profile's values where ``betas`` or
     ``latent_noise`` is None). Returns a dict with keys ``betas``, ``n_images``, ``n_boot``,
-    ``latent_noise``, ``sweeps`` and ``n_frontier`` (vectors per point of each kind's tau
+    ``latent_noise``, ``sweeps`` and ``n_selection`` (vectors per tau of each kind's tau
     selection: notebook XII's, so the plain AE's selection of XII is reused).
     """
     from .errors import ConfigError
@@ -86,7 +86,7 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
         raise ConfigError(f"latent_noise must be shares in (0, 1) of each axis's spread, got "
                           f"{latent_noise}.")
     return {"betas": betas, "latent_noise": latent_noise, "sweeps": bool(betas or latent_noise),
-            "n_frontier": league_defaults(profile)["n_frontier"],
+            "n_selection": league_defaults(profile)["n_selection"],
             "n_images": check_int(defaults["n_images"] if n_images is None else n_images, "n_images",
                                   minimum=10),
             "n_boot": check_int(defaults["n_boot"] if n_boot is None else n_boot, "n_boot",
@@ -293,11 +293,11 @@ class KindComparison:
 
 
 def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tuned=TUNED_SAMPLERS,
-                  progress=True, n_frontier=450):
+                  progress=True, n_selection=2000):
     """Geometry and key-sampler league of every run of ``runs`` (kind -> Run); see :class:`KindComparison`.
 
     Every kind also gets the samplers of ``tuned`` (league key -> sampler key) with the scale tau
-    of their trailing axes chosen on its own training images (``n_frontier`` vectors per scale);
+    of their trailing axes chosen on its own training images (``n_selection`` vectors per scale);
     the chosen tau joins the geometry table as ``{key}_tau``. A sampler key ending in
     ``_reencoded`` passes the vectors through the kind's own autoencoder once more
     (:class:`aelatent.samplers.ReencodedSampler`) and shares the fit of the key without it.
@@ -322,7 +322,7 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
             if base not in bases:
                 bases[base] = make_sampler(base)
             sampler = ReencodedSampler(bases[base]).bind(run) if base != key else bases[base]
-            chosen = select_trailing_scale(run, sampler, n_images=n_frontier, seed=seed)
+            chosen = select_trailing_scale(run, sampler, n_images=n_selection, seed=seed)
             fitted[name] = chosen.sampler
             geometry.loc[kind, f"{name}_tau"] = chosen.best
         leagues[kind] = sampler_league(run, [*keys, *tuned], n_images=n_images, seed=seed,

@@ -123,8 +123,8 @@ def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
     assert comparison_settings("smoke")["betas"] == [0.001]
     # each kind's tau selection has as many vectors per scale as notebook XII's (reused for the AE)
     for profile in ("smoke", "default"):
-        assert (comparison_settings(profile)["n_frontier"]
-                == league_defaults(profile)["n_frontier"])
+        assert (comparison_settings(profile)["n_selection"]
+                == league_defaults(profile)["n_selection"])
     assert comparison_settings("smoke", betas=())["betas"] == []
     assert comparison_settings("default", betas=[0.5], n_images=50)["n_images"] == 50
     with pytest.raises(ConfigError, match="positive KL weights"):

@@ -94,6 +94,10 @@ def test_league_defaults_take_a_notebooks_values_and_refuse_bad_ones():
     assert league_module.league_defaults("default", n_frontier=90)["n_frontier"] == 90
     with pytest.raises(ConfigError, match="n_frontier"):
         league_module.league_defaults("smoke", n_frontier=0)
+    # default's tau selections are as precise as its league rows; smoke's as its frontier points
+    assert mine["n_selection"] == league_module.LEAGUE_DEFAULTS["default"]["n_images"]
+    assert smoke["n_selection"] == smoke["n_frontier"]
+    assert league_module.league_defaults("default", n_selection=300)["n_selection"] == 300
     with pytest.raises(ConfigError, match="unknown league setting"):
         league_module.league_defaults("smoke", n_image=10)
     with pytest.raises(ConfigError, match="n_images"):
