@@ -93,6 +93,14 @@ def comparison_settings(profile, betas=None, n_images=None, n_boot=None, latent_
                                 minimum=2)}
 
 
+def sweeps_summary(settings):
+    """What notebook XV trains beyond the kinds, from :func:`comparison_settings`'s result, in one
+    line (and how to ask for it where the profile leaves it out)."""
+    line = (f"KL weights swept besides the VAE's own: {settings['betas'] or 'none'}; plain AE "
+            f"trained with noisy z, shares: {settings['latent_noise'] or 'none'}")
+    return line if settings["sweeps"] else line + " (sweeps = True adds both)"
+
+
 def latent_geometry(run, n_prior=5000, core_quantile=0.99, seed=0, mixture=None):
     """Where one run's training z-points lie, compared with N(0, I).
 

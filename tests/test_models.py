@@ -10,7 +10,7 @@ from aelatent.config import RunConfig
 from aelatent.errors import ConfigError
 from aelatent.league import league_defaults
 from aelatent.model import build_parts, load_model, reconstruction_mse, save_model
-from aelatent.model_comparison import comparison_settings, latent_geometry
+from aelatent.model_comparison import comparison_settings, latent_geometry, sweeps_summary
 from aelatent.models import describe_loss
 from aelatent.models.vae import kl_divergence
 from aelatent.runs import ensure_run
@@ -140,6 +140,8 @@ def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
     asked = comparison_settings("default", sweeps=True)
     assert (asked["betas"], asked["latent_noise"]) == ([0.001, 0.1], [0.1]) and asked["sweeps"]
     assert comparison_settings("smoke", sweeps=False, betas=[0.5])["betas"] == []
+    assert sweeps_summary(quick).endswith("none (sweeps = True adds both)")
+    assert "[0.001, 0.1]" in sweeps_summary(asked) and "adds" not in sweeps_summary(asked)
     with pytest.raises(ConfigError, match="shares in"):
         comparison_settings("smoke", latent_noise=[1.0])
 
