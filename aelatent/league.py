@@ -27,9 +27,9 @@ from .validation import check_int
 #: By profile: images generated per sampler, bootstrap resamples per distance interval, images per
 #: row with dlib face descriptors (~8 ms each on 2 cores), the component counts of the
 #: mixture family compared in notebook XII, the vectors per point of the quality-novelty
-#: frontier (notebooks XII, XIV) and per tau of a tau selection (XII, XV). ``smoke`` demonstrates every step of
-#: the series in CI and is not meant to be precise: 8 dlib descriptors per row, a third of
-#: ``default``'s vectors per frontier point. ``default``'s mixture family stops at 50 components:
+#: frontier (notebooks XII, XIV) and per tau of a tau selection (XII, XV). ``smoke``
+#: demonstrates every step of the series in CI and is not meant to be precise: 8 dlib
+#: descriptors per row, a third of ``default``'s vectors per frontier point. ``default``'s mixture family stops at 50 components:
 #: on the shared subset (6,750 z-points) the full-covariance mixtures fall apart from 20 on
 #: (held-out -0.47, -1.0, -17.7 nats/dim at 10, 20, 50), and 100 components, -134 nats/dim, cost
 #: 89 s of notebook XII's 1,127 (Intel Xeon, AVX-512) to show it once more. ``full`` (all of
