@@ -168,3 +168,24 @@ def check_training(estimator, integers):
     for name in integers:
         check_int(getattr(estimator, name), name)
     check_real(estimator.learning_rate, "learning_rate", low=0, low_open=True)
+
+
+#: Training batches per call of the compiled training function of a Keras density (Keras's
+#: ``steps_per_execution``): their small MLPs spend much of a step in Python between calls. The
+#: two-stage VAE and the flow train exactly as with one batch per call, the diffusion prior up to
+#: float32 rounding (its sinusoidal embedding rounds differently inside the loop), which its
+#: training amplifies as another CPU's rounding would (benchmarks/bench_sampler_fits.py).
+STEPS_PER_CALL = 32
+
+
+def compile_density(model, optimizer, **options):
+    """``model.compile`` for training a Keras density, :data:`STEPS_PER_CALL` batches per call."""
+    model.compile(optimizer=optimizer, steps_per_execution=STEPS_PER_CALL, **options)
+
+
+def trained(model):
+    """``model`` predicting one batch per call again, as a model compiled without
+    :func:`compile_density` does (a multi-step predict function rounds differently)."""
+    model.steps_per_execution = 1
+    model.predict_function = None
+    return model

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..validation import check_int, check_real
-from .base import LatentSampler, WhitenedFrameMixin, check_training, held_out_tenth
+from .base import (LatentSampler, WhitenedFrameMixin, check_training, compile_density,
+                   held_out_tenth, trained)
 
 #: Passes over the training points per round of training (one Keras fit call, new noise for
 #: each pass, then the held-out loss): rounds keep Keras's per-call overhead small.
@@ -144,7 +145,7 @@ class DiffusionSampler(WhitenedFrameMixin, LatentSampler):
         keras.utils.set_random_seed(self.random_state)
         w = self._fit_frame(z).astype(np.float32)
         denoiser = _denoiser(w.shape[1], self.hidden, self.n_layers)
-        denoiser.compile(optimizer=keras.optimizers.AdamW(self.learning_rate), loss="mse")
+        compile_density(denoiser, keras.optimizers.AdamW(self.learning_rate), loss="mse")
         rng = np.random.default_rng(self.random_state)
         held, rest = held_out_tenth(len(w), rng)
         validation = noised(w[held], rng, copies=8)
@@ -164,7 +165,7 @@ class DiffusionSampler(WhitenedFrameMixin, LatentSampler):
                 if waited >= self.patience:
                     break
         denoiser.set_weights(best_weights)
-        self.denoiser_ = denoiser
+        self.denoiser_ = trained(denoiser)
 
     def denoise(self, w_noisy, n_steps=None):
         """DDIM's deterministic reverse diffusion from pure noise (whitened frame), to time 0.

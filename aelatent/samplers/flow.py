@@ -6,7 +6,7 @@ import numpy as np
 
 from ..validation import check_real
 from .base import (DensityMixin, LatentSampler, WhitenedFrameMixin, check_training,
-                   held_out_tenth)
+                   compile_density, held_out_tenth)
 
 
 def _flow_layer(n_features, n_couplings, hidden, seed):
@@ -121,8 +121,8 @@ class RealNVPSampler(WhitenedFrameMixin, DensityMixin, LatentSampler):
         flow = _flow_layer(w.shape[1], self.n_couplings, self.hidden, self.random_state)
         x = keras.Input((w.shape[1],))
         model = keras.Model(x, flow(x))
-        model.compile(optimizer=keras.optimizers.AdamW(self.learning_rate,
-                                                       weight_decay=self.weight_decay))
+        compile_density(model, keras.optimizers.AdamW(self.learning_rate,
+                                                      weight_decay=self.weight_decay))
         # a seeded tenth held out: the flow over-fits a few thousand 256-d points within a few
         # epochs (held-out likelihood below the single Gaussian's), so training stops when the
         # held-out loss stops falling and keeps the best epoch's weights

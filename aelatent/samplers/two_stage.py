@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .base import DensityMixin, LatentSampler, WhitenedFrameMixin, check_training
+from .base import (DensityMixin, LatentSampler, WhitenedFrameMixin, check_training,
+                   compile_density)
 
 
 def _vae(n_features, latent_dim, hidden):
@@ -115,7 +116,7 @@ class TwoStageVAESampler(WhitenedFrameMixin, DensityMixin, LatentSampler):
         mean, log_var = encoder(x)
         elbo = NegativeELBO(self.random_state, name="negative_elbo")
         model = keras.Model(x, elbo([x, mean, log_var]))
-        model.compile(optimizer=keras.optimizers.Adam(self.learning_rate))
+        compile_density(model, keras.optimizers.Adam(self.learning_rate))
         warmup = max(self.epochs // 3, 1)      # KL weight 0 -> 1 (posterior collapse otherwise)
         anneal = keras.callbacks.LambdaCallback(
             on_epoch_begin=lambda epoch, logs: elbo.beta.assign(min(1.0, epoch / warmup)))
