@@ -457,7 +457,7 @@ def run_fingerprint(run):
 
 
 def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_boot=100,
-                   n_descriptors=0, fitted=None, progress=True):
+                   n_descriptors=0, fitted=None, calibration=CALIBRATION_ROWS, progress=True):
     """Score samplers of latent vectors and calibration sets against held-out real images.
 
     Every set is compared with the *reference*: all of the run's validation images, which
@@ -509,6 +509,10 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         ``run.z_train`` (e.g. the mixtures of :func:`aelatent.samplers.mixture_selection`), or
         configured but not fitted (e.g. a tau chosen in an earlier execution): those are
         fitted here only when their row is not stored.
+    calibration : sequence of str
+        The calibration rows to score, of :data:`CALIBRATION_ROWS` (default all); the ceiling
+        ``recon`` is scored always. A league that shows only the ceiling (notebook XV's) skips
+        the negatives.
 
     Returns
     -------
@@ -525,9 +529,14 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
     stage = scorer.stage
     rows = LeagueRows(run, seed=seed, n_images=n_images, k=k, n_examples=n_examples, n_boot=n_boot,
                       n_descriptors=scorer.n_descriptors)
+    unknown = sorted(set(calibration) - set(CALIBRATION_ROWS))
+    if unknown:
+        raise ConfigError(f"unknown calibration rows {unknown}; choose among "
+                          f"{', '.join(CALIBRATION_ROWS)}.")
+    calibration_keys = [key for key in CALIBRATION_ROWS if key in calibration or key == CEILING]
     calibration = None
     # the reconstructions first: every later row's KID is divided by theirs (CEILING)
-    for key in sorted(CALIBRATION_ROWS, key=lambda k: k != CEILING):
+    for key in sorted(calibration_keys, key=lambda k: k != CEILING):
         if rows.restore(scorer, key, {"calibration": key}):
             continue
         if calibration is None:
@@ -559,7 +568,7 @@ def sampler_league(run, keys=None, n_images=2000, seed=0, k=3, n_examples=16, n_
         reused = f" (reused: {', '.join(rows.reused)})" if rows.reused else ""
         scorer.say(f"stored results: {reuse_summary()}{reused}")
     table = pd.DataFrame.from_dict(scorer.rows, orient="index").reindex(
-        index=[*CALIBRATION_ROWS, *(k for k in scorer.rows if k not in CALIBRATION_ROWS)],
+        index=[*calibration_keys, *(k for k in scorer.rows if k not in CALIBRATION_ROWS)],
         columns=LEAGUE_COLUMNS)
     return League(table, scorer.examples, scorer.nearest, scorer.features,
                   scorer.reference.scores_.features, scorer.sets.unseen_nn_train, scorer.seconds,

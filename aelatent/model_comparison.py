@@ -34,6 +34,11 @@ KEY_SAMPLERS = ("normal", "component_fact0.5", "mvn", "gmm10", "pca_gmm10")
 TUNED_SAMPLERS = {"conditional_tuned": "conditional_gmm10",
                   "reencoded_tuned": "conditional_gmm10_reencoded"}
 
+#: The calibration rows of each kind's league: the real training faces (their pictures head each
+#: kind's rows) and the ceiling its ratios divide by. The negatives (blurred, grey, noise) are
+#: notebook XII's scale and are not shown here, so they are not scored per kind.
+CALIBRATION = ("real_vs_real", "recon")
+
 #: A component is *active* when its variance across the images exceeds this (Burda et al. 2016).
 ACTIVE_VARIANCE = 0.01
 
@@ -335,7 +340,7 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
             geometry.loc[kind, f"{name}_tau"] = chosen.best
         leagues[kind] = sampler_league(run, [*keys, *tuned], n_images=n_images, seed=seed,
                                        n_boot=n_boot, n_descriptors=0, fitted=fitted,
-                                       progress=progress)
+                                       calibration=CALIBRATION, progress=progress)
     return KindComparison(dict(runs), geometry, leagues)
 
 

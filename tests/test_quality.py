@@ -263,3 +263,25 @@ def test_the_league_reads_its_table_on_the_synthetic_faces():
     fig, summary = league.plot_feature_spaces()
     assert "over 4 rows" in summary and len(fig.axes[0].collections[0].get_offsets()) == 4
     matplotlib.pyplot.close("all")
+
+
+def test_a_league_scores_only_the_calibration_rows_asked_for(tmp_path, monkeypatch):
+    """Notebook XV's leagues skip the negatives: the rows they keep are the same numbers."""
+    import shutil
+
+    from aelatent.errors import ConfigError
+    from aelatent.runs import ensure_run
+    from tiny import tiny
+
+    monkeypatch.setenv("AELATENT_CACHE_DIR", str(tmp_path / "cache"))
+    run = ensure_run("smoke", "", "tiny-league-synthetic", 0, verbose=0, **tiny(max_images=400))
+    settings = dict(n_images=30, n_boot=10, seed=0, progress=False)
+    every = league_module.sampler_league(run, ["normal"], **settings).table
+    shutil.rmtree(run.path / "results" / "league")          # computed again, not read
+    shown = league_module.sampler_league(run, ["normal"], calibration=["real_vs_real"],
+                                         **settings).table
+    assert list(shown.index) == ["real_vs_real", "recon", "normal"]      # the ceiling always
+    assert list(every.index) == [*league_module.CALIBRATION_ROWS, "normal"]
+    assert shown.equals(every.loc[shown.index])
+    with pytest.raises(ConfigError, match="unknown calibration rows \\['blurry'\\]"):
+        league_module.sampler_league(run, ["normal"], calibration=["blurry"], **settings)
