@@ -21,6 +21,7 @@ import numpy as np
 
 from .distances import kernel_distance
 from .errors import ConfigError
+from .result_store import DerivedValues
 from .samplers.mixture import (PCAMixtureSampler, leave_one_out_residuals, principal_split,
                                trailing_regression, whitened_lead)
 from .samplers.reencoded import ReencodedSampler
@@ -457,14 +458,50 @@ def _kid_by_scale(run, sampler, scales, n_images, seed):
 
     if not hasattr(sampler, "n_features_in_"):
         sampler.fit(run.z_train)
+    autoencoder = KeptDecodes(run) if getattr(run, "path", None) is not None else run
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(len(run.z_train), min(n_images, len(run.z_train)), replace=False))
-    reference = onet_features(run.decode(run.z_train[rows]))
+    reference = onet_features(autoencoder.decode(run.z_train[rows]))
     kid = []
     for tau in scales:
-        kid.append((float(tau), kernel_distance(reference, onet_features(run.decode(
-            with_trailing_scale(sampler, tau).sample(n_images, random_state=seed))))))
+        tuned = with_trailing_scale(sampler, tau)
+        if isinstance(tuned, ReencodedSampler):
+            # a copy (the caller's sampler keeps its binding) whose first decoding may be kept;
+            # its re-encoded vectors are decoded once and not kept
+            images = run.decode(tuned.bind(autoencoder).sample(n_images, random_state=seed))
+        else:
+            images = autoencoder.decode(tuned.sample(n_images, random_state=seed))
+        kid.append((float(tau), kernel_distance(reference, onet_features(images))))
     return kid
+
+
+#: Images decoded by the tau selections, by run and by the vectors' content (about 100 MB per
+#: 2,000 images of 64 x 64; the reference and one selection's five scales are kept): the
+#: selections of a run share their reference (the same training reconstructions), and a
+#: re-encoded sampler's selection decodes first the very vectors its base's selection decoded
+#: just before it (same seed, same tau).
+DECODED = DerivedValues(6 * 2000 * 64 * 64 * 3 * 4)
+
+
+class KeptDecodes:
+    """A run's ``encode`` and ``decode``, its decoded images kept in :data:`DECODED` (the same
+    images, bit for bit, as decoding again)."""
+
+    def __init__(self, run):
+        from .league import run_fingerprint
+        self.run, self.fingerprint = run, run_fingerprint(run)
+
+    def encode(self, images):
+        return self.run.encode(images)
+
+    def decode(self, z):
+        z = np.asarray(z)
+
+        def decoded():
+            images = self.run.decode(z)
+            images.flags.writeable = False          # kept: nobody may change it in place
+            return images
+        return DECODED.get((self.fingerprint, *DECODED.key(z)), decoded)
 
 
 def with_trailing_scale(sampler, tau):

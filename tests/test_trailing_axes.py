@@ -416,3 +416,23 @@ def test_the_effect_map_names_no_region_when_the_change_is_everywhere_alike():
     assert "no region stands out" in effect.sentence()
     with pytest.raises(ConfigError, match="one shape"):
         trailing_effect_map(base, base[:, :16])
+
+
+def test_the_tau_selections_of_a_run_share_their_decoded_images(small_run, monkeypatch):
+    # the reference reconstructions are decoded once per run, and a re-encoded sampler's
+    # selection finds its base's vectors (same seed, same tau) decoded already
+    from aelatent import trailing_axes
+    from aelatent.samplers import ReencodedSampler
+    base = make_sampler("pca_gmm3").fit(small_run.z_train)
+    reencoded = ReencodedSampler(base).bind(small_run)
+    decoded, decode = [], small_run.decode
+    monkeypatch.setattr(small_run, "decode", lambda z: decoded.append(len(z)) or decode(z))
+    trailing_axes.DECODED.clear()
+    trailing_axes._kid_by_scale(small_run, base, (0.0, 1.0), 30, 0)
+    assert len(decoded) == 3                      # the reference, then one set per tau
+    kept = trailing_axes._kid_by_scale(small_run, reencoded, (0.0, 1.0), 30, 0)
+    assert len(decoded) == 5                      # only the re-encoded vectors are new
+    trailing_axes.DECODED.clear()
+    assert trailing_axes._kid_by_scale(small_run, reencoded, (0.0, 1.0), 30, 0) == kept
+    assert len(decoded) == 10                     # nothing kept: reference, base and re-encoded
+    assert reencoded.autoencoder_ is small_run    # the copies were bound, not the sampler given
