@@ -285,3 +285,19 @@ def test_a_league_scores_only_the_calibration_rows_asked_for(tmp_path, monkeypat
     assert shown.equals(every.loc[shown.index])
     with pytest.raises(ConfigError, match="unknown calibration rows \\['blurry'\\]"):
         league_module.sampler_league(run, ["normal"], calibration=["blurry"], **settings)
+
+
+def test_float_images_become_the_nearest_uint8_values():
+    rng = np.random.default_rng(0)
+    images = rng.uniform(-0.1, 1.1, size=(5, 32, 32, 3))
+    images[0, 0, 0] = [0.5 / 255, 2.5 / 255, 254.5 / 255]          # halves round to even
+    for given in (images, images.astype(np.float32)):
+        expected = np.clip(np.round(given.astype(np.float32) * 255.0), 0, 255).astype(np.uint8)
+        assert np.array_equal(quality.as_uint8_images(given), expected)
+    assert quality.as_uint8_images(images)[0, 0, 0].tolist() == [0, 2, 254]
+    untouched = images.copy()
+    quality.as_uint8_images(images)
+    assert np.array_equal(images, untouched)                          # the input is not changed
+    images[1, 2, 3, 0] = np.nan
+    with pytest.raises(ConfigError, match="NaN or inf"):
+        quality.as_uint8_images(images)
