@@ -174,6 +174,31 @@ class KernelSets:
         return float(self._sum(i, None, counts_i, None) + self._sum(j, None, counts_j, None)
                      - 2 * self._sum(i, j, counts_i, counts_j))
 
+    def _sums(self, i, j, weights_i, weights_j):
+        """:meth:`_sum` for every row of ``weights_i`` (and ``weights_j``), arrays (R, n_i):
+        one matrix product per kernel instead of R vector products."""
+        key = ("kernel sums", self._ids[i], None if j is None else self._ids[j],
+               *SHARED.key(weights_i, weights_j))
+        if j is None:
+            def within():
+                kernel, diagonal = self._kernel(i, i)
+                pairs = weights_i.sum(axis=1) ** 2 - np.sum(weights_i ** 2, axis=1)
+                return (np.einsum("rn,rn->r", weights_i @ kernel, weights_i)
+                        - weights_i ** 2 @ diagonal) / pairs
+            return SHARED.get(key, within)
+        return SHARED.get(key, lambda: np.einsum("rn,rn->r", weights_i @ self._kernel(i, j),
+                                                 weights_j)
+                          / (weights_i.sum(axis=1) * weights_j.sum(axis=1)))
+
+    def kids(self, i, j, resamples):
+        """KIDs of sets ``i`` and ``j`` under each of ``resamples`` (:func:`_resamples`: one
+        tuple of row counts per set for each), as :meth:`kid` gives them one by one (to float
+        rounding): array (R,)."""
+        weights_i, weights_j = (np.stack([counts[s] for counts in resamples]).astype(np.float64)
+                                for s in (i, j))
+        return (self._sums(i, None, weights_i, None) + self._sums(j, None, weights_j, None)
+                - 2 * self._sums(i, j, weights_i, weights_j))
+
 
 def kernel_distance(a, b, counts_a=None, counts_b=None):
     """Kernel distance (KID): the unbiased squared MMD with the cubic polynomial kernel.
@@ -239,13 +264,12 @@ def bootstrap_interval(distance, a, b, n_boot=200, level=0.95, random_state=0):
     check_int(n_boot, "n_boot", minimum=10, what="bootstrap resamples")
     level = check_real(level, "level", low=0, high=1, low_open=True, high_open=True)
     a, b = check_sample(a, "a"), check_sample(b, "b")
+    resamples = _resamples((len(a), len(b)), n_boot, np.random.default_rng(random_state))
     if distance is kernel_distance:
         kernels = KernelSets(a, b)
-        distance = lambda a, b, counts_a=None, counts_b=None: kernels.kid(  # noqa: E731
-            0, 1, counts_a, counts_b)
-    elif distance is frechet_distance:
+        return _basic(kernels.kid(0, 1), kernels.kids(0, 1, resamples), level)
+    if distance is frechet_distance:
         distance = _shared_frechet(a)
-    resamples = _resamples((len(a), len(b)), n_boot, np.random.default_rng(random_state))
     return _basic(distance(a, b), [distance(a, b, *counts) for counts in resamples], level)
 
 
@@ -281,15 +305,15 @@ def kid_ratio_interval(real, a, b, n_boot=200, level=0.95, random_state=0):
     level = check_real(level, "level", low=0, high=1, low_open=True, high_open=True)
     kernels = KernelSets(real, a, b)
 
-    def ratio(counts=(None, None, None)):
-        bottom = kernels.kid(0, 2, counts[0], counts[2])
-        return kernels.kid(0, 1, counts[0], counts[1]) / bottom if bottom > 0 else np.inf
-
-    estimate = ratio()
-    if not np.isfinite(estimate):
+    bottom = kernels.kid(0, 2)
+    if not bottom > 0:
         return np.nan, np.nan, np.nan
+    estimate = kernels.kid(0, 1) / bottom
     resamples = _resamples([len(x) for x in kernels.sets], n_boot, np.random.default_rng(random_state))
-    low, high = np.quantile([ratio(counts) for counts in resamples], [(1 - level) / 2, (1 + level) / 2],
+    bottoms = kernels.kids(0, 2, resamples)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratios = np.where(bottoms > 0, kernels.kids(0, 1, resamples) / bottoms, np.inf)
+    low, high = np.quantile(ratios, [(1 - level) / 2, (1 + level) / 2],
                             method="inverted_cdf")      # no interpolation toward an unbounded one
     return float(estimate), float(low), float(high)
 

@@ -86,6 +86,20 @@ def test_kernel_bootstrap_reuses_its_kernel_matrices_and_keeps_the_values():
         pytest.approx(recomputed, rel=1e-9)
 
 
+def test_the_resamples_kernel_distances_come_in_one_product_as_they_do_one_by_one():
+    # KernelSets.kids sums every resample with one matrix product per kernel; each value equals
+    # the resample's KID computed alone, for three sets and pairs in both orders
+    rng = np.random.default_rng(9)
+    sets = [rng.normal(size=(n, 6)) + shift for n, shift in ((70, 0.0), (50, 0.3), (60, 0.1))]
+    kernels = distances.KernelSets(*sets)
+    resamples = distances._resamples([len(x) for x in sets], 15, rng)
+    for i, j in ((0, 1), (0, 2), (2, 1)):
+        one_by_one = [distances.kernel_distance(sets[i], sets[j], counts[i], counts[j])
+                      for counts in resamples]
+        assert kernels.kids(i, j, resamples) == pytest.approx(one_by_one, rel=1e-9, abs=1e-15)
+    assert len(set(np.round(kernels.kids(0, 1, resamples), 12))) == len(resamples)
+
+
 def test_rows_sharing_a_reference_reuse_its_share_and_never_read_a_changed_array(monkeypatch):
     # the league's rows all resample one reference and one ceiling the same way: the second row
     # computes only its own share, the kept values equal fresh ones bit for bit, and an array

@@ -127,6 +127,26 @@ def test_gmm_sampler_reproduces_correlations(z):
     np.testing.assert_allclose(again.mixture_.means_, s.mixture_.means_)
 
 
+def test_gmm_fits_with_one_blas_thread_and_gives_the_threads_back(z, monkeypatch):
+    # EM runs and scores under one BLAS thread (its small products are faster so), only inside
+    # the fit and the density: the process's thread count is the same after, and the mixture
+    # equals scikit-learn's own fit without the limit to float rounding
+    from sklearn.mixture import GaussianMixture
+    from threadpoolctl import threadpool_info
+
+    before = [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"]
+    seen = []
+    real_fit = GaussianMixture.fit
+    monkeypatch.setattr(GaussianMixture, "fit", lambda self, x: seen.append(
+        [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]) or real_fit(self, x))
+    s = GMMSampler(n_components=3, random_state=0).fit(z)
+    assert seen and all(count == 1 for count in seen[0])
+    assert [info["num_threads"] for info in threadpool_info() if info["user_api"] == "blas"] == before
+    plain = real_fit(GaussianMixture(3, reg_covar=s.reg_covar, random_state=0),
+                     z.astype(np.float64))
+    np.testing.assert_allclose(s.mixture_.means_, plain.means_, rtol=1e-9, atol=1e-9)
+
+
 def test_gmm_rejects_bad_components(z):
     with pytest.raises(ConfigError, match="n_components"):
         GMMSampler(n_components=0).fit(z)

@@ -18,6 +18,7 @@ import numpy as np
 import scipy.stats
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_limits
 
 from ..errors import ConfigError
 from ..pca import PCAAlignment
@@ -29,6 +30,14 @@ from .base import DensityMixin, LatentSampler
 
 #: Covariance types of scikit-learn's mixtures.
 COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")
+
+
+def _one_blas_thread():
+    """EM's products are one per component and small (n x d x d): shared by two BLAS threads they
+    wait on each other. With one, a 10-component fit to the 60 leading coordinates of 6,750
+    z-points takes 3.6 s instead of 10.7, the 256-d fits as long as with two
+    (benchmarks/bench_stats.py; AMD EPYC, 2 cores); the values agree to float rounding."""
+    return threadpool_limits(1, user_api="blas")
 
 
 def _subsample(z, max_points, random_state):
@@ -118,7 +127,7 @@ class GMMSampler(DensityMixin, LatentSampler):
                               "components or more points.")
         z = _subsample(z, self.max_fit_points, self.random_state)
         kind = BayesianGaussianMixture if self.bayesian else GaussianMixture
-        with warnings.catch_warnings():      # reported by converged_ (and mixture_selection)
+        with warnings.catch_warnings(), _one_blas_thread():  # reported by converged_
             warnings.simplefilter("ignore", ConvergenceWarning)
             self.mixture_ = kind(n_components=self.n_components,
                                  covariance_type=self.covariance_type, reg_covar=self.reg_covar,
@@ -154,7 +163,8 @@ class GMMSampler(DensityMixin, LatentSampler):
         return out
 
     def _log_density(self, z):
-        return self.mixture_.score_samples(z)
+        with _one_blas_thread():
+            return self.mixture_.score_samples(z)
 
     def bic(self, z):
         """Bayesian information criterion of the fitted mixture on ``z`` (lower is better)."""
