@@ -312,12 +312,13 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
     Every kind also gets the samplers of ``tuned`` (league key -> sampler key) with the scale tau
     of their trailing axes chosen on its own training images (``n_selection`` vectors per scale);
     the chosen tau joins the geometry table as ``{key}_tau``. A sampler key ending in
-    ``_reencoded`` passes the vectors through the kind's own autoencoder once more
-    (:class:`aelatent.samplers.ReencodedSampler`) and shares the fit of the key without it.
+    ``_reencoded`` (``_reencoded<k>``) passes the vectors through the kind's own autoencoder once
+    (k times) more (:class:`aelatent.samplers.ReencodedSampler`) and shares the fit of the key
+    without it.
     """
     from .league import sampler_league
     from .samplers import ReencodedSampler, make_sampler
-    from .samplers.registry import REENCODED
+    from .samplers.registry import split_reencoded
     from .trailing_axes import select_trailing_scale
 
     # one 10-component mixture per kind, for the geometry's holes and the league's gmm10 row
@@ -331,10 +332,11 @@ def compare_kinds(runs, n_images=2000, n_boot=100, seed=0, keys=KEY_SAMPLERS, tu
         fitted, bases = {"gmm10": mixtures[kind]}, {}
         for name, key in tuned.items():
             # a re-encoded sampler shares its base's fit (fitted only if a selection is not stored)
-            base = key.removesuffix(REENCODED)
+            base, passes = split_reencoded(key)
             if base not in bases:
                 bases[base] = make_sampler(base)
-            sampler = ReencodedSampler(bases[base]).bind(run) if base != key else bases[base]
+            sampler = (bases[base] if passes is None
+                       else ReencodedSampler(bases[base], passes=passes).bind(run))
             chosen = select_trailing_scale(run, sampler, n_images=n_selection, seed=seed)
             fitted[name] = chosen.sampler
             geometry.loc[kind, f"{name}_tau"] = chosen.best

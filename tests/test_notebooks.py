@@ -101,7 +101,7 @@ def test_notebook_12_new_samplers_the_density_alone_and_the_frontier(series_run)
     m = read_metrics(series_run, "12_sampler_comparison")
     for key in ("conditional_gmm10", "diffusion", "trailing_tuned", "conditional_tuned",
                 "conditional_diffusion", "conditional_diffusion_tuned", "factors_gmm10",
-                "factors_tuned", "reencoded_tuned"):
+                "factors_tuned", "reencoded_tuned", "reencoded2_tuned"):
         assert np.isfinite(m[f"{key}_kid_onet"]) and m[f"{key}_nn_train_reencoded"] > 0, key
     # a diffusion prior on the leading axes has no density; its tau is chosen like the others'
     assert "conditional_diffusion_log_likelihood" not in m
@@ -111,6 +111,7 @@ def test_notebook_12_new_samplers_the_density_alone_and_the_frontier(series_run)
     assert m["recon_kid_onet_recon"] < m["normal_kid_onet_recon"]
     assert m["trailing_tuned_tau"] in TAUS and m["conditional_tuned_tau"] in TAUS
     assert m["factors_tuned_tau"] in TAUS and m["reencoded_tuned_tau"] in TAUS
+    assert m["reencoded2_tuned_tau"] in TAUS
     # the factor model of the trailing axes has a density, and it beats noise too
     assert m["factors_gmm10_log_likelihood"] > m["normal_log_likelihood"]
     # the conditional sampler's density explains held-out z-points at least as well as noise

@@ -68,3 +68,10 @@ def test_reencoded_keys_need_the_autoencoder_and_keep_the_inner_parameters():
     assert not any(value is ae for value in params.values())
     with pytest.raises(ConfigError, match="unknown sampler key"):
         make_sampler("no_such_reencoded", autoencoder=ae)
+    # a number after the suffix counts the passes
+    twice = make_sampler("conditional_tau0.5_reencoded2", autoencoder=ae)
+    assert twice.passes == 2 and twice.sampler.trailing_scale == 0.5
+    with pytest.raises(ConfigError, match="passes"):
+        make_sampler("mvn_reencoded0", autoencoder=ae)
+    with pytest.raises(ConfigError, match="unknown sampler key"):
+        make_sampler("mvn_reencodedx", autoencoder=ae)

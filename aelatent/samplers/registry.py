@@ -58,9 +58,20 @@ FAMILIES = {
     "factors_tau": (partial(PCAMixtureSampler, trailing="factors"), "trailing_scale", float),
 }
 
-#: Suffix of a key whose vectors are re-encoded once (:class:`ReencodedSampler`), e.g.
-#: ``conditional_tau0.5_reencoded``.
+#: Suffix of a key whose vectors are re-encoded (:class:`ReencodedSampler`), once, e.g.
+#: ``conditional_tau0.5_reencoded``, or as often as a number after it says
+#: (``conditional_tau0.5_reencoded2``).
 REENCODED = "_reencoded"
+
+
+def split_reencoded(key):
+    """``(base key, passes)`` of a re-encoded key (:data:`REENCODED`), ``(key, None)`` of any other:
+    ``"mvn_reencoded"`` -> ``("mvn", 1)``, ``"mvn_reencoded2"`` -> ``("mvn", 2)``."""
+    if isinstance(key, str):
+        base, found, count = key.rpartition(REENCODED)
+        if found and base and (count == "" or count.isdigit()):
+            return base, int(count or 1)
+    return key, None
 
 #: Families whose keys may end in ``_<covariance type>``.
 _COVARIANCE_SUFFIX = ("gmm", "bgmm", "pca_gmm")
@@ -78,8 +89,8 @@ def make_sampler(key, autoencoder=None):
     its trailing axes' noise (independent), residuals (conditional on the leading axes) or
     deviations from their component's factor model scaled by tau (notebook XIV).
     Any of these keys followed by ``_reencoded`` passes the vectors once more through the
-    ``autoencoder`` (:class:`ReencodedSampler`). The parameters are checked as soon as the
-    sampler is made.
+    ``autoencoder`` (:class:`ReencodedSampler`), followed by ``_reencoded<k>`` k times. The
+    parameters are checked as soon as the sampler is made.
 
     Parameters
     ----------
@@ -93,11 +104,14 @@ def make_sampler(key, autoencoder=None):
         For an unknown key (the message lists the known ones), an out-of-range parameter in it,
         or a ``_reencoded`` key without an autoencoder.
     """
-    if isinstance(key, str) and key.endswith(REENCODED) and key != REENCODED:
+    base, passes = split_reencoded(key)
+    if passes is not None:
         if autoencoder is None:
             raise ConfigError(f"{key!r} re-encodes its vectors: make_sampler needs the autoencoder "
                               "(e.g. make_sampler(key, autoencoder=run)).")
-        return ReencodedSampler(make_sampler(key[:-len(REENCODED)])).bind(autoencoder)
+        sampler = ReencodedSampler(make_sampler(base), passes=passes)
+        sampler._check_params()
+        return sampler.bind(autoencoder)
     if key in SAMPLERS:
         return SAMPLERS[key]()
     for prefix, (build, name, kind) in FAMILIES.items():
@@ -117,4 +131,4 @@ def make_sampler(key, autoencoder=None):
             return sampler
     raise ConfigError(f"unknown sampler key {key!r}; known keys: {', '.join(SAMPLERS)} "
                       f"(and {', '.join(p + '<value>' for p in FAMILIES)}; any of them + "
-                      f"{REENCODED!r}).")
+                      f"{REENCODED!r} or {REENCODED + '<passes>'!r}).")
