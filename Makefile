@@ -70,7 +70,7 @@ bench: setup  ## print the performance figures (benchmarks/README.md); about 30 
 	cd benchmarks && for b in ceiling pipeline; do \
 		TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_$$b.py || exit 1; done
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_encode.py --n $(BENCH_ENCODE_N)
-	cd benchmarks && for b in stats knn; do \
+	cd benchmarks && for b in stats knn sampler_fits league_statistics; do \
 		TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_$$b.py || exit 1; done
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_series.py $(BENCH_SERIES)
 	cd benchmarks && TF_CPP_MIN_LOG_LEVEL=3 ../$(BIN)/python bench_schedule.py

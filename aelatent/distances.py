@@ -245,7 +245,8 @@ def bootstrap_interval(distance, a, b, n_boot=200, level=0.95, random_state=0):
     distance of resamples lies well above the estimate (on 64-d Gaussians at
     n = 450 the percentile interval missed the estimate in every trial, while
     the basic interval covered the true distance in 9 of 10; tests/test_distances.py).
-    The kernel distance's resamples reuse one set of kernel matrices (:class:`KernelSets`);
+    The kernel distance's resamples reuse one set of kernel matrices (:class:`KernelSets`),
+    all resamples summed in one matrix product per kernel;
     the Frechet distance's keep ``a``'s resampled statistics (:data:`SHARED`), which the next
     call with the same ``a`` and sizes -- the league's next row -- reuses.
 

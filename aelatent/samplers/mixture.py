@@ -36,7 +36,8 @@ def _one_blas_thread():
     """EM's products are one per component and small (n x d x d): shared by two BLAS threads they
     wait on each other. With one, a 10-component fit to the 60 leading coordinates of 6,750
     z-points takes 3.6 s instead of 10.7, the 256-d fits as long as with two
-    (benchmarks/bench_stats.py; AMD EPYC, 2 cores); the values agree to float rounding."""
+    (benchmarks/bench_league_statistics.py; AMD EPYC, 2 cores); the values agree to float
+    rounding."""
     return threadpool_limits(1, user_api="blas")
 
 
