@@ -21,9 +21,10 @@ one row, as the unbiased estimator leaves out the diagonal.
 
 What the rows of a league share is computed once (:data:`SHARED`): every row is
 compared with one reference and one ceiling, resampled the same way (the seeded resamples
-of sets of equal sizes are equal), so the reference's resampled Frechet statistics, the
-kernel matrices and the kernel sums over those resamples are kept, keyed by the content of
-the arrays and counts they derive from, and reused bit for bit.
+of sets of equal sizes are equal), so the reference's resampled Frechet statistics (and those
+of the subsets of :func:`frechet_by_n`), its k-NN ball radii, the kernel matrices and the kernel
+sums over those resamples are kept, keyed by the content of the arrays and counts they derive
+from, and reused bit for bit.
 """
 
 from __future__ import annotations
@@ -344,8 +345,16 @@ def frechet_by_n(a, b, sizes=None, repeats=3, random_state=0):
         raise ConfigError(f"sizes must be >= 2 values in [2, {n_max}] (the smaller set), "
                           f"got {list(sizes)}.")
     rng = np.random.default_rng(random_state)
-    values = [np.mean([frechet_distance(a[rng.choice(len(a), n, replace=False)],
-                                        b[rng.choice(len(b), n, replace=False)])
+    a_id = SHARED.key(a)[0]
+
+    def distance(rows_a, rows_b):
+        # a's share of a subset is kept: the league's rows draw the same subsets of one reference
+        side = SHARED.get(("frechet subset side", a_id, *SHARED.key(rows_a)),
+                          lambda: _frechet_side(FeatureStats.of(a[rows_a])))
+        return _frechet_from_side(*side, FeatureStats.of(b[rows_b]))
+
+    values = [np.mean([distance(rng.choice(len(a), n, replace=False),
+                                rng.choice(len(b), n, replace=False))
                        for _ in range(1 if n == n_max and len(a) == len(b) else repeats)])
               for n in sizes]
     return sizes, np.asarray(values)
@@ -379,14 +388,16 @@ def _kth_neighbour_radius(x, k, chunk=1024):
     return radii
 
 
-def _covered(points, centres, radii, chunk=1024):
-    """Which points lie inside at least one ball (centre, radius)."""
+def _coverage(x, y, radii_x, radii_y, chunk=1024):
+    """Which points of ``x`` lie inside a ball of ``y`` (centre, ``radii_y``), and which points of
+    ``y`` inside a ball of ``x``: both from one distance matrix, computed in chunks of ``x``."""
     from sklearn.metrics import pairwise_distances
-    inside = np.empty(len(points), bool)
-    for start in range(0, len(points), chunk):
-        d = pairwise_distances(points[start:start + chunk], centres)
-        inside[start:start + chunk] = (d <= radii[None, :]).any(axis=1)
-    return inside
+    x_inside, y_inside = np.empty(len(x), bool), np.zeros(len(y), bool)
+    for start in range(0, len(x), chunk):
+        d = pairwise_distances(x[start:start + chunk], y)
+        x_inside[start:start + chunk] = (d <= radii_y[None, :]).any(axis=1)
+        y_inside |= (d <= radii_x[start:start + chunk, None]).any(axis=0)
+    return x_inside, y_inside
 
 
 def precision_recall(real, generated, k=3):
@@ -415,7 +426,8 @@ def precision_recall(real, generated, k=3):
         raise ConfigError(f"real and generated differ in dimension: {real.shape[1]} vs {generated.shape[1]}.")
     check_int(k, "k", maximum=min(len(real), len(generated)) - 1,
               what="the neighbour of the balls, fewer than the points of each set")
-    precision = _covered(generated, real, _kth_neighbour_radius(real, k)).mean()
-    recall = _covered(real, generated, _kth_neighbour_radius(generated, k)).mean()
-    return float(precision), float(recall)
+    real_radii = SHARED.get(("kth neighbour radius", *SHARED.key(real), k),
+                            lambda: _kth_neighbour_radius(real, k))   # one reference, many rows
+    precision, recall = _coverage(generated, real, _kth_neighbour_radius(generated, k), real_radii)
+    return float(precision.mean()), float(recall.mean())
 

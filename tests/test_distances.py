@@ -211,3 +211,35 @@ def test_frechet_extrapolated_to_infinity_removes_the_bias():
     assert abs(extrapolated - true) < 0.5 * abs(values[-1] - true)
     with pytest.raises(ConfigError, match="sizes"):
         distances.frechet_by_n(a, b, sizes=[10, 500])
+
+
+def test_rows_sharing_a_reference_get_the_precision_recall_and_frechet_curve_of_a_fresh_computation():
+    # precision/recall keep the reference's ball radii and read both coverages off one distance
+    # matrix; the Frechet curve keeps the reference's share of each subset: the values equal the
+    # definitions computed directly, for a second row too, and a changed reference is recomputed
+    from scipy.spatial.distance import cdist
+
+    rng = np.random.default_rng(11)
+    real = rng.normal(size=(120, 5))
+
+    def direct(real, generated, k=3):
+        def radii(x):
+            return np.sort(cdist(x, x), axis=1)[:, k]
+        d = cdist(generated, real)
+        return (d <= radii(real)[None, :]).any(axis=1).mean(), (d.T <= radii(generated)[None, :]).any(axis=1).mean()
+
+    def curve(a, b, sizes=(40, 80, 100), repeats=2, seed=0):
+        draw = np.random.default_rng(seed)
+        return [np.mean([distances.frechet_distance(a[draw.choice(len(a), n, replace=False)],
+                                                    b[draw.choice(len(b), n, replace=False)])
+                         for _ in range(repeats)]) for n in sizes]
+
+    for shift in (0.2, 0.6):
+        row = rng.normal(size=(100, 5)) + shift
+        assert distances.precision_recall(real, row) == pytest.approx(direct(real, row), abs=1e-12)
+        assert distances.frechet_by_n(real, row, (40, 80, 100), 2)[1] == pytest.approx(
+            curve(real, row), rel=1e-12)
+    real[:, 0] *= 3.0                                       # the same array, changed in place
+    assert distances.precision_recall(real, row) == pytest.approx(direct(real, row), abs=1e-12)
+    assert distances.frechet_by_n(real, row, (40, 80, 100), 2)[1] == pytest.approx(
+        curve(real, row), rel=1e-12)
