@@ -114,9 +114,13 @@ def test_latent_geometry_tells_a_prior_like_cloud_from_an_off_origin_one():
     assert centred["prior_inside_core"] > 0.95 and centred["prior_holes"] < 0.05
     assert centred["radius_mean"] == pytest.approx(centred["chi_mean"], rel=0.03)
     assert centred["active_units"] == 16
-    shifted = latent_geometry(fake_run(3.0 + 0.5 * rng.standard_normal((4000, 16))), n_prior=2000)
+    off_origin = 3.0 + 0.5 * rng.standard_normal((4000, 16))
+    shifted = latent_geometry(fake_run(off_origin), n_prior=2000)
     assert shifted["origin_inside_core"] == 0 and shifted["origin_mahalanobis"] > shifted["core_radius"]
     assert shifted["prior_inside_core"] < 0.01 and shifted["prior_holes"] > 0.99
+    # without the holes (the KL-weight sweep shows none) no mixture is fitted; the rest is the same
+    lean = latent_geometry(fake_run(off_origin), n_prior=2000, holes=False)
+    assert lean == {k: v for k, v in shifted.items() if k != "prior_holes"}
 
 
 def test_comparison_settings_take_the_profile_defaults_and_refuse_bad_weights():
