@@ -35,7 +35,7 @@ COVARIANCE_TYPES = ("full", "diag", "tied", "spherical")
 def _one_blas_thread():
     """EM's products are one per component and small (n x d x d): shared by two BLAS threads they
     wait on each other. With one, a 10-component fit to the 60 leading coordinates of 6,750
-    z-points takes 3.6 s instead of 10.7, the 256-d fits as long as with two
+    z-points takes 3.3 s instead of 8.3, the 256-d fits as long as with two
     (benchmarks/bench_league_statistics.py; AMD EPYC, 2 cores); the values agree to float
     rounding."""
     return threadpool_limits(1, user_api="blas")
