@@ -51,9 +51,23 @@ class FeatureStats:
     def of(cls, features, counts=None):
         """Statistics of ``features`` (n, d); ``counts`` (n,) repeats rows (a bootstrap resample)."""
         features = check_sample(features, "features")
-        counts = _counts(counts, len(features))
-        return cls(np.average(features, axis=0, weights=counts),
-                   np.cov(features, rowvar=False, fweights=counts), int(counts.sum()))
+        return cls._of_checked(features, None if counts is None else _counts(counts, len(features)))
+
+    @classmethod
+    def _of_checked(cls, features, counts=None):
+        """:meth:`of` for features already checked (a bootstrap checks its sets once, not per
+        resample). The rows a resample leaves out are dropped and the covariance is one symmetric
+        product of the centred rows, each scaled by the root of its count (BLAS syrk): on
+        2,000 x 256 features 2.5x faster than ``np.cov(..., fweights=counts)``, equal to float
+        rounding (Benchmark 11; tests/test_distances.py)."""
+        if counts is None:
+            n, mean = len(features), features.mean(axis=0)
+            root = features - mean
+        else:
+            n, kept = int(counts.sum()), counts > 0
+            mean = counts @ features / n
+            root = (features[kept] - mean) * np.sqrt(counts[kept])[:, None]
+        return cls(mean, root.T @ root / (n - 1), n)
 
 
 def _counts(counts, n):
@@ -122,8 +136,8 @@ def _shared_frechet(a):
 
     def distance(a, b, counts_a=None, counts_b=None):
         side = SHARED.get(("frechet side", a_id, *SHARED.key(counts_a)),
-                          lambda: _frechet_side(FeatureStats.of(a, counts_a)))
-        return _frechet_from_side(*side, FeatureStats.of(b, counts_b))
+                          lambda: _frechet_side(FeatureStats._of_checked(a, counts_a)))
+        return _frechet_from_side(*side, FeatureStats._of_checked(b, counts_b))
     return distance
 
 
@@ -350,8 +364,8 @@ def frechet_by_n(a, b, sizes=None, repeats=3, random_state=0):
     def distance(rows_a, rows_b):
         # a's share of a subset is kept: the league's rows draw the same subsets of one reference
         side = SHARED.get(("frechet subset side", a_id, *SHARED.key(rows_a)),
-                          lambda: _frechet_side(FeatureStats.of(a[rows_a])))
-        return _frechet_from_side(*side, FeatureStats.of(b[rows_b]))
+                          lambda: _frechet_side(FeatureStats._of_checked(a[rows_a])))
+        return _frechet_from_side(*side, FeatureStats._of_checked(b[rows_b]))
 
     values = [np.mean([distance(rng.choice(len(a), n, replace=False),
                                 rng.choice(len(b), n, replace=False))

@@ -175,6 +175,19 @@ def test_counts_are_repeated_rows():
         distances.frechet_distance(a, b, counts[:5])
 
 
+def test_feature_statistics_equal_numpys_weighted_mean_and_covariance():
+    # the bootstrap's fast path (dropped rows, one symmetric product) against np.cov's fweights
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(300, 20)) @ rng.normal(size=(20, 20)) + 3.0
+    for counts in (None, rng.multinomial(300, np.full(300, 1 / 300)), np.r_[np.zeros(298, int), 1, 4]):
+        stats = distances.FeatureStats.of(x, counts)
+        weights = np.ones(300, int) if counts is None else counts
+        np.testing.assert_allclose(stats.mean, np.average(x, axis=0, weights=weights), rtol=1e-12)
+        np.testing.assert_allclose(stats.cov, np.cov(x, rowvar=False, fweights=weights),
+                                   rtol=1e-10, atol=1e-12)
+        assert stats.n == weights.sum() and np.array_equal(stats.cov, stats.cov.T)
+
+
 def test_basic_bootstrap_interval_covers_the_true_distance():
     # Gaussians shifted by 0.3 in each of 32 dimensions: the true Frechet distance is
     # 32 * 0.09 = 2.88, the estimate at n = 300 is far above it (bias ~ d^2 / n); the basic
