@@ -1,4 +1,4 @@
-"""Benchmark 11 -- the league's statistics on small matrices: mixture fits and KID resamples.
+"""Benchmark 11 -- the league's statistics on small matrices: mixture fits, KID and Frechet resamples.
 
 Two of the league's costs are many small products, not a few large ones:
 
@@ -16,8 +16,17 @@ Two of the league's costs are many small products, not a few large ones:
    This part times both on a row of the league's size (``--n`` generated and
    reconstructed images against ``--n-real`` real ones, 256-d features) for the
    joint interval of the ratio to the ceiling, and prints the largest difference.
+3. **The mixture family.** :func:`aelatent.samplers.mixture_selection` fits notebook XII's family
+   (``default``: 1, 10, 20, 50 components, full and diagonal, tied, Bayesian, PCA) one at a
+   time and two at a time (``n_jobs``, threads with one BLAS thread each), and prints the
+   seconds and whether the held-out likelihoods agree (``--family`` only: about two minutes).
+4. **Frechet resamples.** A basic bootstrap interval of the Frechet distance recomputes the
+   row's mean and covariance per resample; this part times the interval with NumPy's
+   ``np.cov(fweights=...)`` and with :meth:`FeatureStats.of`'s symmetric product (what the
+   league uses), on one row of the league's size, and prints the largest difference.
 
     python benchmarks/bench_league_statistics.py [--z runs/<run>/z_train.npy] [--rounds 2]
+                                                 [--family --z-val runs/<run>/z_val.npy]
 
 Without ``--z`` the z-points are 6,750 correlated Gaussian vectors of 256 dims.
 """
@@ -59,6 +68,40 @@ def kid_resamples(sets, n_boot, batched):
     return t.wall, ratios
 
 
+def family(z_train, z_val, n_jobs):
+    """(seconds, table) of notebook XII's mixture family in the ``default`` profile."""
+    from aelatent.samplers import mixture_selection
+
+    with Timer() as t:
+        selection = mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50), n_jobs=n_jobs)
+    return t.wall, selection.table.sort_index()
+
+
+def numpy_stats(features, counts=None):
+    """The feature statistics as NumPy's weighted mean and covariance compute them."""
+    from aelatent import distances
+
+    counts = np.ones(len(features), dtype=np.int64) if counts is None else counts
+    return distances.FeatureStats(np.average(features, axis=0, weights=counts),
+                                  np.cov(features, rowvar=False, fweights=counts), int(counts.sum()))
+
+
+def frechet_resamples(sets, n_boot, with_numpy):
+    """(seconds, interval) of the Frechet bootstrap interval of one row, its reference's share kept."""
+    import contextlib
+    from unittest import mock
+
+    from aelatent import distances
+
+    distances.SHARED.clear()
+    with (mock.patch.object(distances.FeatureStats, "_of_checked", staticmethod(numpy_stats))
+          if with_numpy else contextlib.nullcontext()):
+        distances.bootstrap_interval(distances.frechet_distance, *sets, n_boot=n_boot)  # the share
+        with Timer() as t:
+            interval = distances.bootstrap_interval(distances.frechet_distance, *sets, n_boot=n_boot)
+    return t.wall, np.array(interval)
+
+
 def main(argv=None):
     from aelatent.samplers.mixture import principal_split
 
@@ -68,6 +111,8 @@ def main(argv=None):
     parser.add_argument("--n", type=int, default=2000, help="images of a row and of the ceiling")
     parser.add_argument("--n-real", type=int, default=2250, help="real reference images")
     parser.add_argument("--boot", type=int, default=100, help="bootstrap resamples")
+    parser.add_argument("--family", action="store_true", help="time the mixture family too")
+    parser.add_argument("--z-val", default=None, help="held-out z-points for --family")
     args = parser.parse_args(argv)
     z = z_points(args.z)
     lead = principal_split(z, 0.9)[2]
@@ -100,6 +145,25 @@ def main(argv=None):
             f"{median(seconds[False]):.2f}", f"{median(seconds[True]):.2f}", f"{difference:.1e}"]],
           ["KID ratio resamples", "s, one product per resample", "s, one for all",
            "max relative difference"])
+
+    seconds, intervals = {True: [], False: []}, {}
+    for _ in range(args.rounds):
+        for with_numpy in (True, False):
+            wall, intervals[with_numpy] = frechet_resamples(sets[:2], args.boot, with_numpy)
+            seconds[with_numpy].append(wall)
+    difference = np.max(np.abs(intervals[False] - intervals[True]) / np.abs(intervals[True]))
+    table([[f"{args.boot} resamples of {args.n_real:,} + {args.n:,} images",
+            f"{median(seconds[True]):.2f}", f"{median(seconds[False]):.2f}", f"{difference:.1e}"]],
+          ["Frechet interval", "s, np.cov", "s, symmetric product", "max relative difference"])
+
+    if args.family:
+        z_train, z_val = ((z, z_points(args.z_val)) if args.z_val
+                          else (z[: -len(z) // 4], z[-len(z) // 4:]))   # synthetic: a quarter held out
+        (alone, first), (paired, second) = family(z_train, z_val, 1), family(z_train, z_val, 2)
+        agree = np.allclose(first["held_out_ll"], second["held_out_ll"], rtol=0, atol=1e-12)
+        table([[f"{len(first)} mixtures on {len(z_train):,} z-points", f"{alone:.1f}", f"{paired:.1f}",
+                "yes" if agree else "NO"]],
+              ["mixture family", "s, one at a time", "s, two at a time", "likelihoods agree"])
     footer()
 
 

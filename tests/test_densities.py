@@ -1,5 +1,7 @@
 """Ex-post densities: log densities, the Gaussian-mixture family, the kernel density, neighbour mixing."""
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -71,6 +73,30 @@ def test_mixture_family_recovers_a_planted_mixture():
         x = sampler.sample(600, random_state=0)
         nearest = np.min(np.linalg.norm(x[:, None] - centres[None], axis=2), axis=1)
         assert np.median(nearest) < 4.0, key
+
+
+def test_the_mixture_family_fits_the_same_mixtures_one_or_two_at_a_time():
+    z_train, _ = planted_mixture(1500, 0)
+    z_val, _ = planted_mixture(500, 1)
+    settings = dict(n_components=(1, 3), covariance_types=("full", "diag"), tied=(3,), bayesian=(3,),
+                    pca=(3,))
+    lines, filters = [], list(warnings.filters)
+    alone = mixture_selection(z_train, z_val, n_jobs=1, **settings)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paired = mixture_selection(z_train, z_val, n_jobs=2, say=lines.append, **settings)
+    # the fits' warning filter held across the pool: nothing leaks from a fit, nothing stays
+    assert not [w for w in caught if "converge" in str(w.message)] and warnings.filters == filters
+    columns = ["held_out_ll", "train_ll", "bic", "converged"]
+    pd.testing.assert_frame_equal(paired.table[columns], alone.table[columns])
+    for key, sampler in alone.samplers.items():       # one BLAS thread in both: bit for bit
+        assert np.array_equal(paired.samplers[key].sample(50, random_state=3),
+                              sampler.sample(50, random_state=3)), key
+    # one line per mixture, in the family's order, after the one that announces the fits
+    assert "2 at a time" in lines[0] and [line.split(":")[0][2:] for line in lines[1:]] == [
+        "gmm1", "gmm1_diag", "gmm3", "gmm3_diag", "gmm3_tied", "bgmm3", "pca_gmm3"]
+    with pytest.raises(ConfigError, match="n_jobs"):
+        mixture_selection(z_train, z_val, n_jobs=0, **settings)
 
 
 def test_a_stored_mixture_family_is_read_not_fitted_and_a_code_change_refits_it(tmp_path, monkeypatch):
