@@ -434,7 +434,7 @@ def leave_one_out_residuals(regression, targets):
 #: Mixtures of :func:`mixture_selection`'s family fitted at a time by default (threads, each fit
 #: with one BLAS thread). EM's work is in NumPy and SciPy calls that release the GIL, so two fits
 #: use both cores where one fit with two BLAS threads waits (:func:`_one_blas_thread`): the
-#: default run's family of 11 in 43 s instead of 79 (Benchmark 11), the same fits.
+#: ``default`` run's family of 11 in 43 s instead of 92 (Benchmark 11, Intel Xeon), the same fits.
 FAMILY_WORKERS = 2
 
 
@@ -504,8 +504,8 @@ def mixture_selection(z_train, z_val, n_components=(1, 10, 20, 50, 100),
         ``gmm<k>_<type>``, ``bgmm<k>``, ``pca_gmm<k>``), columns
         ``n_components``, ``covariance``, ``converged``, ``held_out_ll`` and
         ``train_ll`` (nats per dimension), ``bic`` (on the fitted points; NaN
-        for the Bayesian and PCA mixtures) and ``seconds`` (the fit's wall time, two fits
-        ``n_jobs`` of them sharing the cores); sorted by held-out
+        for the Bayesian and PCA mixtures) and ``seconds`` (the fit's wall time, ``n_jobs``
+        fits sharing the cores); sorted by held-out
         log-likelihood, best first. Component counts that need more points than
         there are are left out. ``best``: the key of the first row, and
         ``samplers``: the fitted samplers by key (the league reuses the best).
